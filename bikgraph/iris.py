@@ -28,9 +28,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def turtle_regex(base: str) -> str:
+    """The base as a regular expression, escaped as it stands inside a Turtle string."""
+    return re.escape(base).replace("\\", "\\\\")
+
+
 def rebase(text: str, base: str) -> str:
-    """Rewrite text written against the default base (ontology, shapes) to another base."""
-    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, base)
+    """Rewrite Turtle written against the default base (ontology, shapes) to another base.
+
+    Both plain IRIs and the base written as a regular expression (in sh:pattern) are rewritten.
+    """
+    if base == DEFAULT_BASE:
+        return text
+    return text.replace(turtle_regex(DEFAULT_BASE), turtle_regex(base)).replace(DEFAULT_BASE, base)
 
 
 @dataclass(frozen=True)

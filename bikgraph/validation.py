@@ -1,0 +1,68 @@
+"""SHACL validation: the gate every release passes through, and `bikgraph validate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+
+from .iris import rebase
+
+
+@dataclass(frozen=True)
+class Result:
+    focus: str
+    path: str
+    message: str
+    severity: str  # Violation, Warning or Info
+
+    def line(self) -> str:
+        return f"{self.severity}\t{self.focus}\t{self.path}\t{self.message}"
+
+
+@dataclass(frozen=True)
+class Report:
+    conforms: bool
+    results: list[Result]
+    graph: Graph
+    text: str
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+
+def load_turtle_dir(directory: Path, base: str) -> Graph:
+    """Parse every .ttl file of a folder, rewritten to the configured base."""
+    graph = Graph()
+    for path in sorted(directory.glob("*.ttl")):
+        graph.parse(data=rebase(path.read_text(encoding="utf-8"), base), format="turtle",
+                    publicID=path.resolve().as_uri())
+    return graph
+
+
+def load_ontology(path: Path, base: str) -> Graph:
+    return Graph().parse(data=rebase(path.read_text(encoding="utf-8"), base), format="turtle")
+
+
+def _short(node) -> str:
+    return "" if node is None else str(node)
+
+
+def validate_graph(data: Graph, shapes: Graph) -> Report:
+    conforms, report_graph, text = shacl_validate(
+        data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True,
+        advanced=True)
+    results = []
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        severity = report_graph.value(node, SH.resultSeverity)
+        results.append(Result(
+            focus=_short(report_graph.value(node, SH.focusNode)),
+            path=_short(report_graph.value(node, SH.resultPath)),
+            message=_short(report_graph.value(node, SH.resultMessage)),
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation"))
+    results.sort(key=lambda r: (r.severity, r.focus, r.path, r.message))
+    return Report(bool(conforms), results, report_graph, text)
