@@ -66,3 +66,19 @@ def validate_graph(data: Graph, shapes: Graph) -> Report:
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation"))
     results.sort(key=lambda r: (r.severity, r.focus, r.path, r.message))
     return Report(bool(conforms), results, report_graph, text)
+
+
+def load_dcat_ap_shapes(directory: Path) -> tuple[Graph, Graph, list[str]]:
+    """The official DCAT-AP 3.0.1 shapes: (core shapes, EU-vocabulary shapes, repairs made).
+
+    The official dcat-ap-SHACL.ttl lists two property shapes of dcat:DataServiceShape that it
+    never defines (no sh:path); pyshacl refuses to run them. They are dropped and reported.
+    """
+    core = Graph().parse(directory / "dcat-ap-SHACL.ttl", format="turtle")
+    vocabularies = Graph().parse(directory / "mdr-vocabularies.shape.ttl", format="turtle")
+    repairs = []
+    for shape, prop in list(core.subject_objects(SH.property)):
+        if core.value(prop, SH.path) is None:
+            core.remove((shape, SH.property, prop))
+            repairs.append(f"dropped undefined property shape {prop} of {shape}")
+    return core, vocabularies, repairs
