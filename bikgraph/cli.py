@@ -1,0 +1,128 @@
+"""Command line: `bikgraph build | validate | query | serve`.
+
+Every expected failure prints one readable message (file and line where known) and exits
+non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import BikgraphError, SourceError, ValidationFailed
+from .iris import DEFAULT_BASE
+from .settings import PROJECT_DIR, Settings
+
+RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
+               ".xml": "xml", ".nq": "nquads", ".trig": "trig", ".n3": "n3"}
+
+
+def _settings(args) -> Settings:
+    return Settings(base=args.base, releases_dir=Path(args.out).resolve(),
+                    sources=tuple(Path(s) for s in getattr(args, "source", None) or ()))
+
+
+def cmd_build(args) -> int:
+    from .release import build_release
+    build_release(_settings(args))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from rdflib import Graph
+
+    from .validation import load_ontology, load_turtle_dir, validate_graph
+    settings = Settings(base=args.base)
+    graph = Graph()
+    for name in args.files:
+        path = Path(name)
+        fmt = RDF_FORMATS.get("".join(path.suffixes[-1:]).lower())
+        if fmt is None:
+            raise SourceError(name, None, "unknown RDF file extension (use .ttl, .nt, .jsonld, .rdf, .nq, .trig)")
+        try:
+            graph.parse(path, format=fmt)
+        except OSError as exc:
+            raise SourceError(name, None, f"cannot read file: {exc.strerror or exc}") from None
+        except Exception as exc:  # rdflib's parsers raise many types; all mean "not valid RDF"
+            raise SourceError(name, None, f"not valid {fmt}: {exc}") from None
+    if not args.no_ontology:
+        graph += load_ontology(settings.ontology_path, settings.base)
+    report = validate_graph(graph, load_turtle_dir(settings.shapes_dir, settings.base))
+    for result in report.results:
+        print(f"{result.focus}\t{result.path or '-'}\t{result.message}\t{result.severity}")
+    violations = len(report.violations)
+    print(f"{violations} violation(s), {len(report.results) - violations} other result(s)", file=sys.stderr)
+    return 1 if violations else 0
+
+
+def cmd_query(args) -> int:
+    from .store import QueryError, open_current_store, run_query
+    store, release = open_current_store(Path(args.out).resolve())
+    try:
+        media_type, body = run_query(store, args.sparql, args.format)
+    except QueryError as exc:
+        raise BikgraphError(f"query error: {exc}") from None
+    sys.stdout.buffer.write(body)
+    if not body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .web.server import serve
+    settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port)
+    return serve(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="bikgraph", description="Publish the BIK+ Policy Monitor as linked data.")
+    top.add_argument("--out", default=str(PROJECT_DIR / "releases"),
+                     help="releases folder (default: %(default)s)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="parse, map, validate and publish a release")
+    build.add_argument("--base", default=DEFAULT_BASE, help="IRI base of the data (default: %(default)s)")
+    build.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
+    build.add_argument("--source", nargs="*", help="profile files (default: data/sources/*.txt)")
+    build.set_defaults(func=cmd_build)
+
+    validate = sub.add_parser("validate", help="check RDF files against the shapes")
+    validate.add_argument("files", nargs="+")
+    validate.add_argument("--base", default=DEFAULT_BASE)
+    validate.add_argument("--no-ontology", action="store_true", help="do not add the ontology to the data")
+    validate.set_defaults(func=cmd_validate)
+
+    query = sub.add_parser("query", help="answer a SPARQL query from the current release")
+    query.add_argument("sparql")
+    query.add_argument("--format", default="tsv", choices=["tsv", "csv", "json", "xml", "nt", "ttl"])
+    query.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
+    query.set_defaults(func=cmd_query)
+
+    serve = sub.add_parser("serve", help="serve the current release (building one if none exists)")
+    serve.add_argument("--base", default=DEFAULT_BASE)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
+    serve.set_defaults(func=cmd_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationFailed as exc:
+        for result in exc.results:
+            print(f"{result.focus}\t{result.path or '-'}\t{result.message}\t{result.severity}", file=sys.stderr)
+        print(f"bikgraph: {exc}; nothing was published", file=sys.stderr)
+        return 1
+    except BikgraphError as exc:
+        print(f"bikgraph: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

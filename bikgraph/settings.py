@@ -1,0 +1,55 @@
+"""All settings in one typed object, built at the edge (CLI, tests) and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .iris import DEFAULT_BASE, check_base
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    base: str = DEFAULT_BASE
+    project_dir: Path = PROJECT_DIR  # holds ontology/, shapes/, data/
+    releases_dir: Path = PROJECT_DIR / "releases"
+    sources: tuple[Path, ...] = ()  # empty: every data/sources/*.txt
+    keep_releases: int = 3
+    # serving (issue 3 uses these)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout_s: float = 10.0
+    result_cap: int = 10_000
+    max_request_bytes: int = 64 * 1024
+    federation_allowed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_base(self.base)
+
+    @property
+    def ontology_path(self) -> Path:
+        return self.project_dir / "ontology" / "bik.ttl"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.project_dir / "shapes"
+
+    @property
+    def dcat_ap_dir(self) -> Path:
+        return self.shapes_dir / "dcat-ap-3.0.1"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.project_dir / "data" / "reference"
+
+    @property
+    def codebook_path(self) -> Path:
+        return self.project_dir / "data" / "codebook.csv"
+
+    def source_files(self) -> list[Path]:
+        if self.sources:
+            return list(self.sources)
+        return sorted((self.project_dir / "data" / "sources").glob("*.txt"))
