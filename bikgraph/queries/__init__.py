@@ -1,0 +1,26 @@
+"""The competency questions as named SPARQL queries (written against the default base)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..iris import rebase
+
+QUERY_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    question: str
+    sparql: str
+
+
+def competency_queries(base: str) -> list[NamedQuery]:
+    queries = []
+    for path in sorted(QUERY_DIR.glob("*.rq")):
+        text = rebase(path.read_text(encoding="utf-8"), base)
+        question = " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
+        queries.append(NamedQuery(path.stem, question, text))
+    return queries
