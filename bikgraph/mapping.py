@@ -280,8 +280,8 @@ class _Mapper:
         self.add(doc, self.bik.sha256, Literal(source.sha256))
         self.add(doc, self.bik.lineCount, Literal(profile.line_count, datatype=XSD.integer))
         self.add(doc, self.bik.copiesInSource, Literal(profile.copies, datatype=XSD.integer))
-        self.add(doc, self.bik.lineStart, Literal(profile.start_line, datatype=XSD.positiveInteger))
-        self.add(doc, self.bik.lineEnd, Literal(profile.end_line, datatype=XSD.positiveInteger))
+        self.add(doc, self.bik.lineStart, Literal(profile.start_line, datatype=XSD.integer))
+        self.add(doc, self.bik.lineEnd, Literal(profile.end_line, datatype=XSD.integer))
         self.add(doc, DCTERMS.format, Literal("text/plain; charset=utf-8"))
 
         finding_iris = {f: self.map_finding(profile, code, prof, doc, f, rules) for f in profile.findings}
@@ -299,17 +299,17 @@ class _Mapper:
         self.add(iri, self.bik.area, URIRef(self.iris.area(finding.area)))
         if finding.subheading:
             self.add(iri, self.bik.subHeading, URIRef(self.iris.subheading(finding.subheading)))
-        self.add(iri, self.bik.position, Literal(finding.position, datatype=XSD.positiveInteger))
+        self.add(iri, self.bik.position, Literal(finding.position, datatype=XSD.integer))
         self.add(iri, self.bik.text, _en(finding.text))
         self.add(iri, self.bik.textForm, self.term("form-" + finding.form))
         self.add(iri, self.bik.sourceDocument, doc)
-        self.add(iri, self.bik.lineStart, Literal(finding.line, datatype=XSD.positiveInteger))
-        self.add(iri, self.bik.lineEnd, Literal(finding.line, datatype=XSD.positiveInteger))
+        self.add(iri, self.bik.lineStart, Literal(finding.line, datatype=XSD.integer))
+        self.add(iri, self.bik.lineEnd, Literal(finding.line, datatype=XSD.integer))
         selector = URIRef(self.iris.selector(str(iri)))
         self.add(iri, self.bik.selector, selector)
         self.add(selector, RDF.type, OA.TextPositionSelector)
-        self.add(selector, OA.start, Literal(finding.char_start, datatype=XSD.nonNegativeInteger))
-        self.add(selector, OA.end, Literal(finding.char_end, datatype=XSD.nonNegativeInteger))
+        self.add(selector, OA.start, Literal(finding.char_start, datatype=XSD.integer))
+        self.add(selector, OA.end, Literal(finding.char_end, datatype=XSD.integer))
         for rule in matching_rules(finding, rules, self.s):
             self.add(iri, self.bik.speaksTo, URIRef(self.iris.indicator(rule.indicator)))
         for pattern, target in self.aliases:
@@ -356,7 +356,7 @@ class _Mapper:
         if rating.rule:
             self.add(iri, self.bik.derivedByRule, self.map_rule(rating.rule))
         if rating.table_line:
-            self.add(iri, self.bik.tableLine, Literal(rating.table_line, datatype=XSD.positiveInteger))
+            self.add(iri, self.bik.tableLine, Literal(rating.table_line, datatype=XSD.integer))
         self.add(iri, SKOS.note, _en(rating.note))
 
 

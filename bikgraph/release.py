@@ -160,22 +160,41 @@ def jsonld_context(iris: Iris) -> dict:
     return {"@context": dict(sorted(prefixes(iris).items()))}
 
 
-def write_dumps(graph: Graph, directory: Path, iris: Iris) -> tuple[bytes, list[catalog.DumpFile]]:
-    """Write each dump and its gzip; return the sorted N-Triples bytes and the files' facts."""
+def load_store(path: Path, graph: Graph) -> tuple[pyoxigraph.Store, Graph]:
+    """Load the validated graph into a new store; return it and its content as rdflib reads it.
+
+    The dumps are written from the store's content, not from the rdflib graph: Oxigraph keeps
+    literals in canonical form (xsd:decimal "0.0" becomes "0"), and a dump must hold exactly
+    what the SPARQL endpoint answers from.
+    """
+    store = pyoxigraph.Store(str(path))
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    content = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    stored = Graph().parse(data=content, format="nt")
+    if len(stored) != len(graph):
+        raise BikgraphError(f"the store holds {len(stored)} triples, the validated graph {len(graph)}")
+    return store, stored
+
+
+def write_dumps(store: pyoxigraph.Store, stored: Graph, directory: Path, iris: Iris) -> tuple[bytes, list[catalog.DumpFile]]:
+    """Write each dump (and its gzip) of the store's default graph; return the N-Triples and facts.
+
+    Turtle and N-Triples come from Oxigraph's writer, which keeps the store's lexical forms
+    (rdflib's Turtle writer turns "0"^^xsd:decimal into 0.0); JSON-LD comes from rdflib,
+    compacted with the published context.
+    """
     directory.mkdir(parents=True)
-    for prefix, namespace in prefixes(iris).items():
-        graph.bind(prefix, namespace, replace=True)
     files, ntriples = [], b""
     for extension, fmt, media_type, title in DUMP_FORMATS:
         if fmt == "nt":
-            lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
-            data = b"".join(sorted(set(lines)))
-            ntriples = data
-        elif fmt == "json-ld":
-            data = graph.serialize(format="json-ld", context=jsonld_context(iris)["@context"],
-                                   auto_compact=True, encoding="utf-8")
+            lines = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+            data = ntriples = b"".join(sorted(lines.splitlines(keepends=True)))
+        elif fmt == "turtle":
+            data = store.dump(format=pyoxigraph.RdfFormat.TURTLE, from_graph=pyoxigraph.DefaultGraph(),
+                              prefixes=prefixes(iris))
         else:
-            data = graph.serialize(format=fmt, encoding="utf-8")
+            data = stored.serialize(format="json-ld", context=jsonld_context(iris)["@context"],
+                                    auto_compact=True, encoding="utf-8")
         for name, payload, compressed in ((f"{DUMP_NAME}.{extension}", data, False),
                                           (f"{DUMP_NAME}.{extension}.gz", _gzip(data), True)):
             _write(directory / name, payload)
@@ -183,18 +202,6 @@ def write_dumps(graph: Graph, directory: Path, iris: Iris) -> tuple[bytes, list[
                                           hashlib.sha256(payload).hexdigest(),
                                           title + (", gzip-compressed" if compressed else "")))
     return ntriples, files
-
-
-def write_store(path: Path, ntriples: bytes, description: Graph, iris: Iris, expected: int) -> None:
-    store = pyoxigraph.Store(str(path))
-    store.bulk_load(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    store.bulk_load(description.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES,
-                    to_graph=pyoxigraph.NamedNode(iris.metadata_graph()))
-    store.flush()
-    count = sum(1 for _ in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))
-    del store
-    if count != expected:
-        raise BikgraphError(f"the store holds {count} triples, the validated graph {expected}")
 
 
 def describe(settings: Settings, graph: Graph, reference, dumps, release_id: str, created: datetime) -> Graph:
@@ -252,17 +259,21 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
         tmp = Path(releases_dir / f".building-{os.getpid()}-{time.time_ns()}")
         try:
             tmp.mkdir(parents=True)
-            with steps.step("writing dumps"):
-                ntriples, dumps = write_dumps(graph, tmp / "dumps", iris)
+            with steps.step("loading the store and writing the dumps from it"):
+                store, stored = load_store(tmp / "store", graph)
+                ntriples, dumps = write_dumps(store, stored, tmp / "dumps", iris)
                 release_id = f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(ntriples).hexdigest()[:8]}"
                 _write(tmp / "context.jsonld", json.dumps(jsonld_context(iris), indent=2).encode())
             with steps.step("describing the release (DCAT-AP 3.0.1, VoID) and checking the description"):
-                description = describe(settings, graph, reference, dumps, release_id, created)
+                description = describe(settings, stored, reference, dumps, release_id, created)
                 _write(tmp / "dataset.ttl", description.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.ttl", report.graph.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.txt", report.text.encode("utf-8"))
-            with steps.step("loading the store and checking it against the dumps"):
-                write_store(tmp / "store", ntriples, description, iris, len(graph))
+                store.bulk_load(description.serialize(format="nt", encoding="utf-8"),
+                                format=pyoxigraph.RdfFormat.N_TRIPLES,
+                                to_graph=pyoxigraph.NamedNode(iris.metadata_graph()))
+                store.flush()
+                del store  # releases the store's lock before the folder is renamed
             manifest = {
                 "id": release_id, "created": created.isoformat(), "base": settings.base,
                 "triples": len(graph), "metadata_graph": iris.metadata_graph(),
