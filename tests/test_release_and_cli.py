@@ -1,0 +1,152 @@
+"""`bikgraph build | validate | query` through the real command line entry point."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bikgraph.cli import main
+from bikgraph.errors import ValidationFailed
+from bikgraph.release import build_release, current_release
+from bikgraph.settings import PROJECT_DIR, Settings
+
+from . import variants
+from .conftest import quiet, write
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A releases folder with one good release, built through the CLI."""
+    out = tmp_path_factory.mktemp("published")
+    assert main(["--out", str(out), "build"]) == 0
+    return out
+
+
+def snapshot(out: Path) -> tuple:
+    current = (out / "current").resolve()
+    return current.name, (current / "SHA256SUMS").read_bytes(), sorted(p.name for p in out.iterdir())
+
+
+def test_build_publishes_a_release_with_progress(tmp_path, capsys):
+    assert main(["--out", str(tmp_path), "build"]) == 0
+    err = capsys.readouterr().err
+    assert "[1/7] loading ontology" in err and "[4/7] validating" in err and "published release" in err
+    release = current_release(tmp_path)
+    assert release is not None and (release.path / "store").is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building")]
+
+
+BAD_INPUTS = {
+    "empty file": (b"", "empty-file.txt:1: empty file"),
+    "not a profile": (b"Dear reader,\nthis is a newsletter.\n", "not-a-profile.txt:1: not a BIK+ Policy Monitor country profile"),
+    "truncated": ("\n".join(variants.first_copy().split("\n")[:60]).encode(), "truncated.txt:60: truncated profile"),
+    "unknown indicator label": (variants.seed_text().replace("Stakeholder forum | X", "Stakeholder festival | X").encode(),
+                                "unknown-indicator-label.txt:48: unknown indicator label 'Stakeholder festival'"),
+    "unknown table column": (variants.seed_text().replace("In place | In development", "In place | Planned").encode(),
+                             "unknown-table-column.txt:72: unknown table column 'Planned'"),
+    "malformed UTF-8": (variants.seed_text().encode().replace("Children’s complaints".encode(), b"Children\x92s complaints"),
+                        "malformed-utf-8.txt:78: malformed UTF-8: byte 0x92"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_fails_clearly_and_leaves_the_release_untouched(published, tmp_path, capsys, case):
+    data, message = BAD_INPUTS[case]
+    source = write(tmp_path / (case.replace(" ", "-").lower() + ".txt"), data)
+    before = snapshot(published)
+    assert main(["--out", str(published), "build", "--source", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert f"bikgraph: {tmp_path}/{message}" in err
+    assert "Traceback" not in err
+    assert snapshot(published) == before
+
+
+def test_unreadable_path(published, tmp_path, capsys):
+    before = snapshot(published)
+    assert main(["--out", str(published), "build", "--source", str(tmp_path)]) == 1  # a folder, not a file
+    assert f"bikgraph: {tmp_path}: cannot read profile: Is a directory" in capsys.readouterr().err
+    missing = tmp_path / "missing.txt"
+    assert main(["--out", str(published), "build", "--source", str(missing)]) == 1
+    assert f"{missing}: cannot read profile: No such file or directory" in capsys.readouterr().err
+    assert snapshot(published) == before
+
+
+def test_shacl_violation_stops_the_release(published, tmp_path):
+    """Reference data that breaks a shape: nothing is published, the old release stays."""
+    project = tmp_path / "project"
+    for part in ("ontology", "shapes", "data"):
+        shutil.copytree(PROJECT_DIR / part, project / part)
+    acts = project / "data" / "reference" / "legal-acts.csv"
+    acts.write_text(acts.read_text(encoding="utf-8").replace(
+        "http://data.europa.eu/eli/reg/2022/2065/oj,V2", "http://data.europa.eu/eli/regulation/2022/DSA/oj,V2"), encoding="utf-8")
+    before = snapshot(published)
+    with pytest.raises(ValidationFailed) as err:
+        build_release(Settings(project_dir=project, releases_dir=published), progress=quiet)
+    assert any(r.focus.endswith("/act/dsa") and "ELI must follow the EU or Belgian ELI pattern" in r.message
+               for r in err.value.results)
+    assert snapshot(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".building")]
+
+
+def test_builds_are_reproducible(published, tmp_path):
+    assert main(["--out", str(tmp_path), "build"]) == 0
+    first = (published / "current" / "dumps" / "bikgraph.nt").read_bytes()
+    again = (tmp_path / "current" / "dumps" / "bikgraph.nt").read_bytes()
+    assert first == again
+
+
+def test_base_option_moves_every_iri(tmp_path):
+    base = "https://kids.example.org/monitor/"
+    assert main(["--out", str(tmp_path), "build", "--base", base]) == 0
+    dump = (tmp_path / "current" / "dumps" / "bikgraph.nt").read_text(encoding="utf-8")
+    assert "https://data.example.eu/bik/" not in dump
+    assert f"<{base}id/country/BE>" in dump and f"<{base}def/Rating>" in dump
+    assert current_release(tmp_path).manifest["base"] == base
+
+
+def test_bad_base_is_refused(tmp_path, capsys):
+    with pytest.raises(ValueError, match="IRI base must be an absolute http"):
+        main(["--out", str(tmp_path), "build", "--base", "not a base"])
+
+
+def test_validate_a_published_dump(published, capsys):
+    assert main(["validate", str(published / "current" / "dumps" / "bikgraph.ttl")]) == 0
+    assert "0 violation(s)" in capsys.readouterr().err
+
+
+def test_validate_reports_each_violation(tmp_path, capsys):
+    bad = write(tmp_path / "bad.ttl", """
+        @prefix bik: <https://data.example.eu/bik/def/> .
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix org: <http://www.w3.org/ns/org#> .
+        <https://data.example.eu/bik/id/org/nameless> a org:Organization ; bik:levelOfGovernment bik:level-federal .
+    """)
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert ("https://data.example.eu/bik/id/org/nameless\thttp://www.w3.org/2004/02/skos/core#prefLabel\t"
+            "An organisation has a name.\tViolation") in out
+
+
+def test_validate_unparseable_file(tmp_path, capsys):
+    bad = write(tmp_path / "broken.ttl", "<a> <b> .")
+    assert main(["validate", str(bad)]) == 1
+    assert f"bikgraph: {bad}: not valid turtle" in capsys.readouterr().err
+
+
+def test_query_current_release(published, capsys):
+    assert main(["--out", str(published), "query",
+                 "PREFIX bik: <https://data.example.eu/bik/def/> SELECT (COUNT(*) AS ?n) WHERE { ?r a bik:Rating }"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("40")
+
+
+def test_query_malformed(published, capsys):
+    assert main(["--out", str(published), "query", "SELECT * WHERE { ?s ?p }"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bikgraph: query error:") and "1:" in err
+
+
+def test_query_without_release(tmp_path, capsys):
+    assert main(["--out", str(tmp_path), "query", "ASK {}"]) == 1
+    assert "no release in" in capsys.readouterr().err
