@@ -41,7 +41,7 @@ from rdflib import Graph
 from . import catalog
 from .codebook import load_codebook, rate_profile
 from .errors import BikgraphError, SourceError, ValidationFailed
-from .iris import Iris
+from .iris import Iris, rebase
 from .mapping import SourceInfo, map_release, prefixes
 from .profile import decode_source, parse_profile
 from .reference import load_reference
@@ -269,6 +269,9 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
                 _write(tmp / "dataset.ttl", description.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.ttl", report.graph.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.txt", report.text.encode("utf-8"))
+                _write(tmp / "ontology.ttl", rebase(settings.ontology_path.read_text(encoding="utf-8"), settings.base).encode())
+                _write(tmp / "shapes.ttl", load_turtle_dir(settings.shapes_dir, settings.base).serialize(
+                    format="turtle", encoding="utf-8"))
                 store.bulk_load(description.serialize(format="nt", encoding="utf-8"),
                                 format=pyoxigraph.RdfFormat.N_TRIPLES,
                                 to_graph=pyoxigraph.NamedNode(iris.metadata_graph()))

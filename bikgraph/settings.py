@@ -21,6 +21,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     query_timeout_s: float = 10.0
+    query_workers: int = 2
     result_cap: int = 10_000
     max_request_bytes: int = 64 * 1024
     federation_allowed: bool = False
