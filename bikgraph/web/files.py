@@ -39,7 +39,6 @@ async def dumps_index(request: Request) -> Response:
                   release_id=release.id, headers={"Vary": "Accept"})
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="Download one dump file", response_class=Response)
 async def dump_file(name: str, request: Request) -> Response:
     release = request.app.state.releases.get()
     allowed = {d["name"]: d for d in release.release.manifest["dumps"]}
@@ -51,6 +50,12 @@ async def dump_file(name: str, request: Request) -> Response:
     media_type = "application/gzip" if entry["compressed"] else MEDIA_TYPES[name.rsplit(".", 1)[-1]]
     return FileResponse(release.release.dumps_dir / name, media_type=media_type, filename=name,
                         headers={"X-Checksum-SHA256": entry["sha256"]})
+
+
+for _method in ("GET", "HEAD"):
+    router.add_api_route("/dumps/{name}", dump_file, methods=[_method], summary="Download one dump file",
+                         response_class=Response, operation_id=f"dump_file_{_method.lower()}",
+                         include_in_schema=_method == "GET")
 
 
 @router.get("/context.jsonld", summary="The JSON-LD context the dumps and documents are compacted with",

@@ -95,12 +95,6 @@ def link_header(path: str, current: documents.Format) -> str:
                      for f in documents.DOCUMENT_FORMATS if f.extension and f is not current)
 
 
-@router.api_route("/doc/{path:path}", methods=["GET", "HEAD"], response_class=Response,
-                  summary="The document about a thing, by content negotiation",
-                  description="HTML, Turtle, JSON-LD (compacted with /context.jsonld; the `profile` parameter "
-                              "selects expanded), RDF/XML or N-Triples, from Accept, an extension "
-                              "(.html .ttl .jsonld .rdf .nt) or ?format=. It holds the resource's concise "
-                              "bounded description and the labels of what it links to.")
 async def doc(path: str, request: Request) -> Response:
     release = request.app.state.releases.get()
     path, fmt, negotiated = pick_format(path, request)
@@ -127,3 +121,13 @@ async def doc(path: str, request: Request) -> Response:
         return page
     body = await run_in_threadpool(documents.serialize, triples, fmt, release.prefixes, release.context)
     return Response(body, media_type=fmt.content_type, headers=headers)
+
+
+for _method in ("GET", "HEAD"):
+    router.add_api_route(
+        "/doc/{path:path}", doc, methods=[_method], response_class=Response, operation_id=f"doc_{_method.lower()}",
+        include_in_schema=_method == "GET", summary="The document about a thing, by content negotiation",
+        description="HTML, Turtle, JSON-LD (compacted with /context.jsonld; the `profile` parameter selects "
+                    "expanded), RDF/XML or N-Triples, from Accept, an extension (.html .ttl .jsonld .rdf .nt) or "
+                    "?format=. It holds the resource's concise bounded description and the labels of what it "
+                    "links to.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -57,7 +59,8 @@ async def protocol_request(request: Request, limit: int) -> tuple[list[tuple[str
     except AcceptError:
         raise HttpError(415, f"malformed Content-Type {header!r}; use {FORM} or {DIRECT}") from None
     kind = f"{media.type}/{media.subtype}"
-    charset = dict(media.params).get("charset", "utf-8").lower()
+    declared = re.search(r';\s*charset\s*=\s*"?([^";\s]+)', header, re.IGNORECASE)
+    charset = declared.group(1).lower() if declared else "utf-8"
     if kind == "application/sparql-update":
         raise HttpError(403, READ_ONLY)
     if kind not in (FORM, DIRECT):
@@ -81,11 +84,6 @@ def _iris(params, name: str) -> tuple[str, ...]:
     return values
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query endpoint",
-                  description="Query by GET (`query`), POST form or POST `application/sparql-query`. "
-                              "Without a query, answers the SPARQL Service Description. DESCRIBE returns the "
-                              "Concise Bounded Description of each resource (its triples, following blank nodes).",
-                  response_class=Response)
 async def sparql(request: Request) -> Response:
     app = request.app.state
     settings = app.settings
@@ -125,6 +123,17 @@ async def sparql(request: Request) -> Response:
         from .pages import sparql_page
         return await sparql_page(request, query, outcome)
     return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
+
+
+SPARQL_DOC = dict(
+    summary="SPARQL 1.1 query endpoint", response_class=Response,
+    description="Query by GET (`query`), POST form or POST `application/sparql-query`, with `default-graph-uri` "
+                "and `named-graph-uri`. Without a query, answers the SPARQL Service Description. DESCRIBE returns "
+                "the Concise Bounded Description of each resource (its triples, following blank nodes). Read-only.")
+for _path in ("/sparql", "/sparql/"):
+    for _method in ("GET", "POST"):
+        router.add_api_route(_path, sparql, methods=[_method], include_in_schema=_path == "/sparql",
+                             operation_id=f"sparql_{_method.lower()}", **SPARQL_DOC)
 
 
 # ---------------------------------------------------------------- service description
