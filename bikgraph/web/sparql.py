@@ -112,7 +112,8 @@ async def sparql(request: Request) -> Response:
     if form is not None and chosen[form] is None:
         raise not_acceptable(OFFERS[form])
     worker_formats = {k: (HTML_SOURCE[k] if v == "text/html" else v) for k, v in chosen.items()}
-    job = Job(query, worker_formats, default_graphs, named_graphs, settings.result_cap, release.prefixes)
+    job = Job(query, worker_formats, default_graphs, named_graphs, settings.result_cap, release.prefixes,
+              base_iri=str(request.url.replace(query="", fragment="")))
     outcome = await release.pool.run(job)
     if outcome.status == 406:
         raise not_acceptable(OFFERS[outcome.kind])

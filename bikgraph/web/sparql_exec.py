@@ -35,6 +35,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     cap: int = 10_000
     prefixes: dict = field(default_factory=dict)
+    base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint's URL
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def cap_message(cap: int) -> str:
 
 
 def execute(store: ox.Store, job: Job) -> Outcome:
-    options = {}
+    options = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
