@@ -21,6 +21,11 @@ def competency_queries(base: str) -> list[NamedQuery]:
     queries = []
     for path in sorted(QUERY_DIR.glob("*.rq")):
         text = rebase(path.read_text(encoding="utf-8"), base)
-        question = " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
+        header = []
+        for line in text.splitlines():  # the question is the leading comment block
+            if not line.startswith("#"):
+                break
+            header.append(line[1:].strip())
+        question = " ".join(header)
         queries.append(NamedQuery(path.stem, question, text))
     return queries
