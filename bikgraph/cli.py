@@ -71,7 +71,10 @@ def cmd_query(args) -> int:
 
 def cmd_serve(args) -> int:
     from .web.server import serve
-    settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port)
+    settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port,
+                        query_timeout_s=args.query_timeout, result_cap=args.result_cap,
+                        max_request_bytes=args.max_request_bytes, query_workers=args.query_workers,
+                        federation_allowed=args.allow_federation)
     return serve(settings)
 
 
@@ -103,6 +106,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--base", default=DEFAULT_BASE)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    defaults = Settings()
+    serve.add_argument("--query-timeout", type=float, default=defaults.query_timeout_s,
+                       help="seconds before a query is stopped (default: %(default)s)")
+    serve.add_argument("--result-cap", type=int, default=defaults.result_cap,
+                       help="most results a query may return; more is an error (default: %(default)s)")
+    serve.add_argument("--max-request-bytes", type=int, default=defaults.max_request_bytes,
+                       help="largest request body or query string (default: %(default)s)")
+    serve.add_argument("--query-workers", type=int, default=defaults.query_workers,
+                       help="query worker processes (default: %(default)s)")
+    serve.add_argument("--allow-federation", action="store_true",
+                       help="allow SERVICE (federated queries): the server will fetch URLs users name")
     serve.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
     serve.set_defaults(func=cmd_serve)
     return top

@@ -179,3 +179,16 @@ def test_every_class_of_the_ontology_has_a_shape(ontology, shapes):
     targeted = set(shapes.objects(None, SH.targetClass))
     assert len(classes) >= 20
     assert classes - targeted == set()
+
+
+def test_every_term_has_an_english_label_and_definition(ontology):
+    from rdflib.namespace import RDFS, SKOS
+    ours = {s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(DEFAULT_BASE)}
+    assert len(ours) > 150
+    missing = []
+    for term in ours:
+        labels = [o for p in (RDFS.label, SKOS.prefLabel) for o in ontology.objects(term, p) if o.language == "en"]
+        definitions = [o for o in ontology.objects(term, SKOS.definition) if o.language == "en"]
+        if not labels or not definitions:
+            missing.append(str(term))
+    assert missing == []

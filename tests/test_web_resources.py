@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from bikgraph.release import build_release
 from bikgraph.settings import Settings
