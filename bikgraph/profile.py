@@ -264,11 +264,11 @@ class _CopyParser:
             self.require_area(line, "a rating table")
             self.expect_plain_header = True
             return
+        if text.startswith("- ") or text == "-":  # before tables: a sentence may contain a '|'
+            self.add_finding(line, text[1:].strip(), "bullet")
+            return
         if "|" in text:
             self.open_markdown_table(line, text)
-            return
-        if text.startswith("- ") or text == "-":
-            self.add_finding(line, text[1:].strip(), "bullet")
             return
         if self.dimension is None:
             self.summary.append(line)  # 2025: a summary paragraph before the first dimension
@@ -288,9 +288,8 @@ class _CopyParser:
         self.area, self.subheading, self.after = area, None, "area"
 
     def close_area(self) -> None:
+        # An area without a table is reported at the end, with the page's last line, as a truncation.
         self.close_table()
-        if self.area is not None and not any(t.area == self.area.key for t in self.tables):
-            pass  # reported at the end, with the page's last line, as a truncation
 
     def require_area(self, line: Line, what: str) -> Area:
         if self.area is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from bikgraph.settings import Settings
@@ -218,8 +218,8 @@ def test_dataset_description_conforms_to_dcat_ap(release):
 def test_dataset_description_counts_and_distributions(release, store_graph):
     from rdflib.namespace import DCAT
     description = Graph().parse(release.path / "dataset.ttl")
-    dataset = __import__("rdflib").URIRef("https://data.example.eu/bik/id/dataset")
-    void_triples = description.value(dataset, __import__("rdflib").URIRef("http://rdfs.org/ns/void#triples"))
+    dataset = URIRef("https://data.example.eu/bik/id/dataset")
+    void_triples = description.value(dataset, URIRef("http://rdfs.org/ns/void#triples"))
     assert int(void_triples) == len(store_graph)
     downloads = {str(u).rsplit("/", 1)[-1] for u in description.objects(None, DCAT.downloadURL)}
     assert downloads == {p.name for p in release.dumps_dir.iterdir()}

@@ -168,3 +168,18 @@ def test_unreadable_path(tmp_path):
     from bikgraph.release import read_source
     with pytest.raises(SourceError, match="cannot read profile"):
         read_source(tmp_path / "missing.txt")
+
+
+def test_a_bullet_may_contain_a_pipe(structure):
+    text = variants.seed_text().replace("- This topic is an important and emerging policy priority.",
+                                        "- This topic is an important | emerging policy priority.")
+    profile = parse(text, structure)
+    assert profile.findings[0].text == "This topic is an important | emerging policy priority."
+    assert len(profile.tables) == 7
+
+
+def test_bullet_outside_any_area(structure):
+    lines = variants.first_copy().split("\n")
+    lines.insert(1, "- A stray bullet before any heading.")
+    with pytest.raises(SourceError, match=r"^odd.txt:2: a narrative bullet outside any area or pillar"):
+        parse("\n".join(lines), structure, "odd.txt")
