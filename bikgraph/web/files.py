@@ -91,16 +91,11 @@ async def graph_file(request: Request, file_name: str, title: str, html_view) ->
     return Response(body, media_type=fmt.content_type, headers=headers)
 
 
-_GRAPHS: dict = {}
-
-
 def load_graph(release, file_name: str) -> Graph:
-    key = (release.id, file_name)
-    if key not in _GRAPHS:
-        if len(_GRAPHS) > 16:
-            _GRAPHS.clear()
-        _GRAPHS[key] = Graph().parse(release.release.path / file_name, format="turtle")
-    return _GRAPHS[key]
+    """A Turtle file of the release, parsed once per open release."""
+    if file_name not in release.graphs:
+        release.graphs[file_name] = Graph().parse(release.release.path / file_name, format="turtle")
+    return release.graphs[file_name]
 
 
 def _term_rows(graph: Graph, release, kinds) -> list[dict]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from pathlib import Path
-
 import pyoxigraph
 
 from ..errors import BikgraphError
@@ -29,6 +27,7 @@ class OpenRelease:
     prefixes: dict
     context: dict
     last_modified: str  # HTTP-date
+    graphs: dict = field(default_factory=dict)  # release files parsed once (dataset.ttl, ontology.ttl, ...)
 
     @property
     def id(self) -> str:
@@ -91,7 +90,3 @@ class ReleaseTracker:
 def local_path(iri: str, base: str) -> str | None:
     """Our IRIs navigate locally: {base}id/x -> /id/x. None for anything else."""
     return "/" + iri[len(base):] if iri.startswith(base) else None
-
-
-def release_dir(open_release: OpenRelease) -> Path:
-    return open_release.release.path
