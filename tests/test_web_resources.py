@@ -250,3 +250,20 @@ def test_new_release_is_picked_up_without_restart(tmp_path):
         second = client.get("/doc/org/bipt").headers["etag"]
         assert first != second
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_pages_carry_security_headers(client):
+    page = client.get("/doc/profile/BE/2024", headers={"Accept": BROWSER})
+    assert "script-src" not in page.headers["content-security-policy"]  # nothing may run
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/doc/org/bipt.ttl").headers["x-content-type-options"] == "nosniff"
+
+
+def test_profile_page_counts_levels_per_dimension(client, sparql):
+    page = client.get("/doc/profile/BE/2024", headers={"Accept": BROWSER}).text
+    rows = sparql("""PREFIX bik: <https://data.example.eu/bik/def/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT (COUNT(*) AS ?n) WHERE { ?r bik:profile <https://data.example.eu/bik/id/profile/BE/2024> ;
+        bik:level/skos:prefLabel "In place"@en }""")
+    in_place = int(rows[0]["n"])
+    assert f"<td>BIK+ actions</td><td>In place</td><td>derived from the narrative (not official)</td><td>{in_place}</td>" in page

@@ -121,12 +121,17 @@ def profile_view(release: OpenRelease, iri: str) -> dict:
             "level": r["level"], "basis": basis, "confidence": f"{confidence:.1f}", "band": confidence_band(confidence),
             "evidence": evidence.get(r["rating"], []), "note": r["note"]})
     bases = [r["basis"].rsplit("basis-", 1)[-1] for r in rows]
+    tally: dict = {}
+    for r in rows:  # the numbers behind any index: levels per dimension, and how they were obtained
+        key = (r["dlabel"], r["level"] or "unknown", r["basis"].rsplit("basis-", 1)[-1])
+        tally[key] = tally.get(key, 0) + 1
     counts = (f"{len(rows)} indicators: {bases.count('narrative')} derived from the narrative, "
               f"{bases.count('table')} read from a reliable table, {bases.count('unknown')} unknown; "
               f"{meta['findings']} findings.")
     return {"year": meta["year"], "collected": meta["collected"], "source_name": meta["file"],
             "source_href": local_path(meta["source"], release.iris.base), "counts": counts,
             "derived": "narrative" in bases,
+            "tally": [{"dimension": d, "level": lv, "basis": b, "count": n} for (d, lv, b), n in tally.items()],
             "dimensions": [{"label": d["label"], "areas": list(d["areas"].values())} for d in dimensions.values()]}
 
 
