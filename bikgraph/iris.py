@@ -145,6 +145,12 @@ class Iris:
     def download(self, file_name: str) -> str:
         return self.base + "dumps/" + file_name
 
+    def source_copy(self, file_name: str) -> str:
+        """Where a release publishes a source document's text exactly as received."""
+        if not _SAFE_SEGMENT.match(file_name):
+            raise ValueError(f"unsafe file name {file_name!r}")
+        return self.base + "sources/" + file_name
+
     def metadata_graph(self) -> str:
         return self.base + "graph/metadata"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, QB, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, QB, RDF, RDFS, SKOS, XSD
 
 from .codebook import Rating, Rule, matching_rules
 from .errors import SourceError
@@ -283,6 +283,7 @@ class _Mapper:
         self.add(doc, self.bik.lineStart, Literal(profile.start_line, datatype=XSD.integer))
         self.add(doc, self.bik.lineEnd, Literal(profile.end_line, datatype=XSD.integer))
         self.add(doc, DCTERMS.format, Literal("text/plain; charset=utf-8"))
+        self.add(doc, DCAT.downloadURL, URIRef(self.iris.source_copy(source.file_name)))
 
         finding_iris = {f: self.map_finding(profile, code, prof, doc, f, rules) for f in profile.findings}
         for rating in ratings:

@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -50,6 +51,7 @@ from .structure import load_structure
 from .validation import load_dcat_ap_shapes, load_ontology, load_turtle_dir, validate_graph
 
 DUMP_NAME = "bikgraph"
+SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DUMP_FORMATS = (  # (extension, rdflib format, media type, title)
     ("ttl", "turtle", "text/turtle", "Turtle"),
     ("jsonld", "json-ld", "application/ld+json", "JSON-LD (compacted with the published context)"),
@@ -112,8 +114,8 @@ def read_source(path: Path) -> bytes:
         raise SourceError(str(path), None, f"cannot read profile: {exc.strerror or exc}") from None
 
 
-def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, Graph, object]:
-    """Parse, map and validate. Returns (data graph with ontology, SHACL report graph, report)."""
+def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, object, object, dict[str, bytes]]:
+    """Parse, map and validate. Returns (data graph with ontology, reference, SHACL report, source texts)."""
     iris = Iris(settings.base)
     with steps.step("loading ontology, codebook and reference data"):
         ontology = load_ontology(settings.ontology_path, settings.base)
@@ -124,9 +126,14 @@ def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, Graph, object
     if not sources:
         raise SourceError(str(settings.project_dir / "data" / "sources"), None, "no profile (*.txt) to build from")
     with steps.step(f"parsing and rating {len(sources)} profile(s)"):
-        profiles = []
+        profiles, texts = [], {}
         for path in sources:
-            data = read_source(path)
+            if not SAFE_FILE_NAME.match(path.name):
+                raise SourceError(str(path), None, "a profile's file name may use only letters, digits, '.', '_' "
+                                                   "and '-' (it becomes part of the source's download IRI)")
+            if path.name in texts:
+                raise SourceError(str(path), None, f"two profiles are named {path.name}")
+            data = texts[path.name] = read_source(path)
             profile = parse_profile(decode_source(data, str(path)), structure, str(path))
             ratings = rate_profile(profile, rules, structure)
             profiles.append((profile, SourceInfo(path.name, hashlib.sha256(data).hexdigest()), ratings))
@@ -137,7 +144,7 @@ def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, Graph, object
         report = validate_graph(graph, load_turtle_dir(settings.shapes_dir, settings.base))
         if report.violations:
             raise ValidationFailed(report.violations, report.text)
-    return graph, reference, report
+    return graph, reference, report, texts
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -254,7 +261,7 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
     steps = _Steps(7, progress)
     releases_dir = settings.releases_dir
     with _build_lock(releases_dir):
-        graph, reference, report = build_graph(settings, steps)
+        graph, reference, report, texts = build_graph(settings, steps)
         created = datetime.now(timezone.utc).replace(microsecond=0)
         tmp = Path(releases_dir / f".building-{os.getpid()}-{time.time_ns()}")
         try:
@@ -264,6 +271,9 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
                 ntriples, dumps = write_dumps(store, stored, tmp / "dumps", iris)
                 release_id = f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(ntriples).hexdigest()[:8]}"
                 _write(tmp / "context.jsonld", json.dumps(jsonld_context(iris), indent=2).encode())
+                (tmp / "sources").mkdir()
+                for name, data in texts.items():  # the very bytes that were parsed, for provenance
+                    _write(tmp / "sources" / name, data)
             with steps.step("describing the release (DCAT-AP 3.0.1, VoID) and checking the description"):
                 description = describe(settings, stored, reference, dumps, release_id, created)
                 _write(tmp / "dataset.ttl", description.serialize(format="turtle", encoding="utf-8"))
@@ -280,7 +290,8 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
             manifest = {
                 "id": release_id, "created": created.isoformat(), "base": settings.base,
                 "triples": len(graph), "metadata_graph": iris.metadata_graph(),
-                "sources": [str(p.name) for p in settings.source_files()],
+                "sources": [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                            for name, data in texts.items()],
                 "warnings": len(report.results) - len(report.violations),
                 "dumps": [{"name": d.name, "media_type": d.media_type, "compressed": d.compressed,
                            "size": d.size, "sha256": d.sha256} for d in dumps],

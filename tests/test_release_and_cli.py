@@ -150,3 +150,25 @@ def test_query_malformed(published, capsys):
 def test_query_without_release(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "query", "ASK {}"]) == 1
     assert "no release in" in capsys.readouterr().err
+
+
+def test_profile_file_names_must_be_safe_and_distinct(published, tmp_path, capsys):
+    before = snapshot(published)
+    odd = write(tmp_path / "belgium 2024.txt", variants.seed_text())
+    assert main(["--out", str(published), "build", "--source", str(odd)]) == 1
+    assert "belgium 2024.txt: a profile's file name may use only letters" in capsys.readouterr().err
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write(tmp_path / "a" / "be.txt", variants.seed_text())
+    second = write(tmp_path / "b" / "be.txt", variants.seed_text())
+    assert main(["--out", str(published), "build", "--source", str(first), str(second)]) == 1
+    assert "two profiles are named be.txt" in capsys.readouterr().err
+    assert snapshot(published) == before
+
+
+def test_a_concurrent_build_is_refused(published, capsys):
+    import fcntl
+    with (published / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        assert main(["--out", str(published), "build"]) == 1
+    assert "another build is running" in capsys.readouterr().err

@@ -267,3 +267,25 @@ def test_profile_page_counts_levels_per_dimension(client, sparql):
         bik:level/skos:prefLabel "In place"@en }""")
     in_place = int(rows[0]["n"])
     assert f"<td>BIK+ actions</td><td>In place</td><td>derived from the narrative (not official)</td><td>{in_place}</td>" in page
+
+
+def test_source_text_as_received(client, release):
+    (source,) = release.manifest["sources"]
+    plain = client.get("/sources/" + source["name"])
+    assert plain.status_code == 200 and plain.headers["content-type"] == "text/plain; charset=utf-8"
+    assert plain.content == variants.SEED.read_bytes()
+    assert hashlib.sha256(plain.content).hexdigest() == source["sha256"]
+    page = client.get("/sources/" + source["name"], headers={"Accept": BROWSER}).text
+    line_56 = variants.seed_lines()[55]
+    assert '<tr id="L56" class="finding">' in page and line_56 in page
+    assert 'href="/id/finding/BE/2024/pillar-1-safe-digital-experiences/1"' in page
+    profile = client.get("/doc/profile/BE/2024", headers={"Accept": BROWSER}).text
+    assert f'href="/sources/{source["name"]}#L57"' in profile  # evidence links into the source at its line
+    assert client.get("/sources/..%2frelease.json").status_code == 404
+    assert client.get("/sources/other.txt").status_code == 404
+
+
+def test_source_document_links_its_text(client):
+    turtle = Graph().parse(data=client.get("/doc/source/BE/2024.ttl").content, format="turtle")
+    url = "https://data.example.eu/bik/sources/" + variants.SEED.name
+    assert (URIRef(ID + "source/BE/2024"), URIRef("http://www.w3.org/ns/dcat#downloadURL"), URIRef(url)) in turtle

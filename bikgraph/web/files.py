@@ -164,3 +164,42 @@ async def validation_report(request: Request) -> Response:
                                 "terms.html", title=title, rows=[], release_id=release.id,
                                 intro="The release conforms to its shapes: " + str(
                                     bool(graph.value(None, SH.conforms))).lower() + "."))
+
+
+def source_findings(release, name: str) -> dict[int, str]:
+    """Line number -> local path of the finding that starts there, for a source file."""
+    from .pages import local_path, select
+    rows = select(release.store, f"""PREFIX bik: <{release.iris.terms}>
+        SELECT ?finding ?line WHERE {{ ?doc bik:fileName {json.dumps(name)} .
+          ?finding bik:sourceDocument ?doc ; bik:lineStart ?line }}""")
+    return {int(r["line"]): local_path(r["finding"], release.iris.base) for r in rows}
+
+
+async def source_text(name: str, request: Request) -> Response:
+    release = request.app.state.releases.get()
+    sources = {s["name"]: s for s in release.release.manifest.get("sources", [])}
+    if name not in sources:  # only the release's own sources: no path reaches anything else
+        raise HttpError(404, f"There is no source {name!r} in this release; sources: " + ", ".join(sorted(sources)))
+    offers = ["text/plain", "text/html"]
+    chosen = "text/" + request.query_params["format"] if request.query_params.get("format") in ("plain", "html") \
+        else choose(offers, request)
+    if chosen is None:
+        raise not_acceptable(offers)
+    path = release.release.path / "sources" / name
+    headers = {"Vary": "Accept", "X-Checksum-SHA256": sources[name]["sha256"]}
+    if chosen == "text/plain":
+        return FileResponse(path, media_type="text/plain; charset=utf-8", headers=headers)
+    text = await run_in_threadpool(path.read_text, encoding="utf-8")
+    findings = await run_in_threadpool(source_findings, release, name)
+    lines = [{"number": n, "text": line.rstrip("\r"), "finding": findings.get(n)}
+             for n, line in enumerate(text.split("\n"), start=1)]
+    return render("source.html", title=f"Source as received: {name}", name=name, lines=lines,
+                  sha256=sources[name]["sha256"], release_id=release.id, headers=headers,
+                  alternates=[{"type": "text/plain", "href": f"/sources/{name}?format=plain", "label": "text"}])
+
+
+for _method in ("GET", "HEAD"):
+    router.add_api_route("/sources/{name}", source_text, methods=[_method], response_class=Response,
+                         operation_id=f"source_text_{_method.lower()}", include_in_schema=_method == "GET",
+                         summary="A profile's text exactly as received (text/plain), or numbered with its findings "
+                                 "marked (text/html; each line has an anchor #L<n>)")

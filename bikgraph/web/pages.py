@@ -101,10 +101,11 @@ def profile_view(release: OpenRelease, iri: str) -> dict:
         }} ORDER BY ?do ?ao ?io""")
     evidence = {}
     for e in select(release.store, p + f"""
-            SELECT ?rating ?finding ?text ?line WHERE {{ ?rating bik:profile <{iri}> ; bik:evidence ?finding .
-              ?finding bik:text ?text ; bik:lineStart ?line }} ORDER BY ?line"""):
+            SELECT ?rating ?finding ?text ?line ?file WHERE {{ ?rating bik:profile <{iri}> ; bik:evidence ?finding .
+              ?finding bik:text ?text ; bik:lineStart ?line ; bik:sourceDocument/bik:fileName ?file }} ORDER BY ?line"""):
         evidence.setdefault(e["rating"], []).append(
-            {"text": e["text"], "line": e["line"], "href": local_path(e["finding"], release.iris.base)})
+            {"text": e["text"], "line": e["line"], "href": local_path(e["finding"], release.iris.base),
+             "source_href": f"/sources/{quote(e['file'])}#L{e['line']}"})
     (meta,) = select(release.store, p + f"""
         SELECT ?year ?collected ?source ?file (COUNT(DISTINCT ?f) AS ?findings) WHERE {{
           <{iri}> bik:editionYear ?year ; bik:dataCollectionDate ?collected ; bik:sourceDocument ?source .
