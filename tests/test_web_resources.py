@@ -289,3 +289,10 @@ def test_source_document_links_its_text(client):
     turtle = Graph().parse(data=client.get("/doc/source/BE/2024.ttl").content, format="turtle")
     url = "https://data.example.eu/bik/sources/" + variants.SEED.name
     assert (URIRef(ID + "source/BE/2024"), URIRef("http://www.w3.org/ns/dcat#downloadURL"), URIRef(url)) in turtle
+
+
+def test_a_derived_rating_says_so_on_its_own_page(client):
+    page = client.get("/doc/rating/BE/2024/national-coordination-body", headers={"Accept": BROWSER}).text
+    assert "Not an official rating." in page and "derived from the narrative · not official" in page
+    unknown = client.get("/doc/rating/BE/2024/codes-of-practice-of-digital-services", headers={"Accept": BROWSER}).text
+    assert "Level unknown" in unknown and "No reliable table and no sentence" in unknown

@@ -207,6 +207,12 @@ def indicator_view(release: OpenRelease, iri: str) -> dict:
     return {"area": info["area"], "scale": info["scale"], "ratings": ratings}
 
 
+def rating_view(release: OpenRelease, iri: str) -> dict:
+    (r,) = select(release.store, _prefixes(release) + f"""SELECT ?level ?basis ?conf WHERE {{
+        <{iri}> bik:basis ?basis ; bik:confidence ?conf . OPTIONAL {{ <{iri}> bik:level/skos:prefLabel ?level }} }}""")
+    return {"level": r["level"], "basis": r["basis"].rsplit("basis-", 1)[-1], "confidence": f"{float(r['conf']):.1f}"}
+
+
 def all_labels(release: OpenRelease, iris: list[str]) -> dict:
     triples = []
     for iri in iris:
@@ -245,6 +251,8 @@ def resource_page(release: OpenRelease, iri: str, doc_path: str, triples: list) 
         return render("act.html", act=act_view(release, iri, labels), **values)
     if terms + "Indicator" in types:
         return render("indicator.html", indicator=indicator_view(release, iri), **values)
+    if terms + "Rating" in types:
+        return render("rating.html", rating=rating_view(release, iri), **values)
     return render("resource.html", **values)
 
 
