@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..iris import rebase
@@ -17,7 +18,8 @@ class NamedQuery:
     sparql: str
 
 
-def competency_queries(base: str) -> list[NamedQuery]:
+@lru_cache(maxsize=8)  # the files ship with the package: read them once per base
+def competency_queries(base: str) -> tuple[NamedQuery, ...]:
     queries = []
     for path in sorted(QUERY_DIR.glob("*.rq")):
         text = rebase(path.read_text(encoding="utf-8"), base)
@@ -28,4 +30,4 @@ def competency_queries(base: str) -> list[NamedQuery]:
             header.append(line[1:].strip())
         question = " ".join(header)
         queries.append(NamedQuery(path.stem, question, text))
-    return queries
+    return tuple(queries)

@@ -181,8 +181,11 @@ def service_description(request: Request, release) -> Response:
     if chosen is documents.HTML:
         from .pages import render_sparql_form
         return render_sparql_form(request)
-    graph = describe_service(release, request.app.state.settings)
-    triples = list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    if "service-description" not in release.graphs:  # built once per open release
+        graph = describe_service(release, request.app.state.settings)
+        release.graphs["service-description"] = list(
+            ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    triples = release.graphs["service-description"]
     body = documents.serialize(triples, chosen, release.prefixes, release.context)
     return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
 
