@@ -21,7 +21,7 @@ from .. import __version__
 from ..errors import BikgraphError
 from ..settings import Settings
 from . import files, resources, sparql
-from .pages import home_page, message_page, render
+from .pages import home_page, message_page, render, render_sparql_form
 from .protocol import HttpError, wants_html
 from .state import ReleaseTracker
 
@@ -40,7 +40,6 @@ def error_response(request: Request, status: int, message: str, headers: dict | 
     if wants_html(request):
         title = TITLES.get(status, "Error")
         if request.url.path.startswith("/sparql") and status in (400, 406, 413, 422, 503):
-            from .pages import render_sparql_form
             params = request.query_params.getlist("query")
             page = render_sparql_form(request, status=status, query=params[0] if params else "", error=message,
                                       error_title=title)

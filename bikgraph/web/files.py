@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse
 
 from . import documents
-from .pages import render
+from .pages import local_path, render, select
 from .protocol import HttpError, choose, not_acceptable
 from .resources import etag_matches
 
@@ -99,7 +99,6 @@ def load_graph(release, file_name: str) -> Graph:
 
 
 def _term_rows(graph: Graph, release, kinds) -> list[dict]:
-    from .pages import local_path
     rows = []
     for kind in kinds:
         for term in sorted(set(graph.subjects(RDF.type, kind)), key=str):
@@ -168,7 +167,6 @@ async def validation_report(request: Request) -> Response:
 
 def source_findings(release, name: str) -> dict[int, str]:
     """Line number -> local path of the finding that starts there, for a source file."""
-    from .pages import local_path, select
     rows = select(release.store, f"""PREFIX bik: <{release.iris.terms}>
         SELECT ?finding ?line WHERE {{ ?doc bik:fileName {json.dumps(name)} .
           ?finding bik:sourceDocument ?doc ; bik:lineStart ?line }}""")

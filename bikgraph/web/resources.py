@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from . import documents
+from .pages import resource_page
 from .protocol import HttpError, choose, not_acceptable
 from .state import OpenRelease
 
@@ -41,7 +43,6 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 def exists(release: OpenRelease, iri: str) -> bool:
-    import pyoxigraph as ox
     return next(iter(release.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)), None) is not None
 
 
@@ -115,7 +116,6 @@ async def doc(path: str, request: Request) -> Response:
     if not triples:
         raise unknown_resource(path)
     if fmt is documents.HTML:
-        from .pages import resource_page
         page = await run_in_threadpool(resource_page, release, iri, "/doc/" + path, triples)
         page.headers.update(headers)
         return page

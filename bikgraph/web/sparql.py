@@ -11,6 +11,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from . import documents
 from .conneg import AcceptError, parse_media_type
+from .pages import render_sparql_form, sparql_page
 from .protocol import HttpError, choose, not_acceptable, parse_params, query_params, read_body
 from .sparql_exec import BOOLEAN, GRAPH, SOLUTIONS, Job, query_form, uses_service
 
@@ -121,7 +122,6 @@ async def sparql(request: Request) -> Response:
         raise HttpError(outcome.status, outcome.message)
     headers = {"Vary": "Accept", "X-Bikgraph-Release": release.id}
     if chosen[outcome.kind] == "text/html":
-        from .pages import sparql_page
         return await sparql_page(request, query, outcome)
     return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
 
@@ -179,7 +179,6 @@ def service_description(request: Request, release) -> Response:
         raise not_acceptable([f.offer for f in documents.DOCUMENT_FORMATS])
     chosen = documents.format_for_offer(fmt)
     if chosen is documents.HTML:
-        from .pages import render_sparql_form
         return render_sparql_form(request)
     if "service-description" not in release.graphs:  # built once per open release
         graph = describe_service(release, request.app.state.settings)
