@@ -226,6 +226,16 @@ def describe(settings: Settings, graph: Graph, reference, dumps, release_id: str
     return description
 
 
+def unique_release_id(releases_dir: Path, created: datetime, ntriples: bytes) -> str:
+    """Creation time and content digest; a suffix keeps two builds within one second apart."""
+    base_id = f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(ntriples).hexdigest()[:8]}"
+    release_id, n = base_id, 1
+    while (releases_dir / release_id).exists():
+        n += 1
+        release_id = f"{base_id}-{n}"
+    return release_id
+
+
 @contextmanager
 def _build_lock(releases_dir: Path):
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -269,7 +279,7 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
             with steps.step("loading the store and writing the dumps from it"):
                 store, stored = load_store(tmp / "store", graph)
                 ntriples, dumps = write_dumps(store, stored, tmp / "dumps", iris)
-                release_id = f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(ntriples).hexdigest()[:8]}"
+                release_id = unique_release_id(releases_dir, created, ntriples)
                 _write(tmp / "context.jsonld", json.dumps(jsonld_context(iris), indent=2).encode())
                 (tmp / "sources").mkdir()
                 for name, data in texts.items():  # the very bytes that were parsed, for provenance
@@ -300,7 +310,7 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
             sums = [f"{_sha256_file(p)}  {p.relative_to(tmp)}\n" for p in sorted(tmp.rglob("*"))
                     if p.is_file() and "store" not in p.relative_to(tmp).parts]
             _write(tmp / "SHA256SUMS", "".join(sums).encode())
-            final = releases_dir / release_id
+            final = releases_dir / release_id  # free: ids are unique and builds hold the lock
             os.rename(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -172,3 +172,11 @@ def test_a_concurrent_build_is_refused(published, capsys):
         fcntl.flock(handle, fcntl.LOCK_EX)
         assert main(["--out", str(published), "build"]) == 1
     assert "another build is running" in capsys.readouterr().err
+
+
+def test_two_builds_in_one_second_get_distinct_releases(tmp_path):
+    settings = Settings(releases_dir=tmp_path)
+    first = build_release(settings, progress=quiet)
+    second = build_release(settings, progress=quiet)
+    assert first.id != second.id and first.path.is_dir() and second.path.is_dir()
+    assert current_release(tmp_path).id == second.id
