@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .errors import BikgraphError, SourceError, ValidationFailed
-from .iris import DEFAULT_BASE
+from .iris import DEFAULT_BASE, check_base
 from .settings import PROJECT_DIR, Settings
 
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml",
@@ -124,6 +124,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if hasattr(args, "base"):
+        try:
+            check_base(args.base)
+        except ValueError as exc:
+            print(f"bikgraph: {exc}", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except ValidationFailed as exc:
@@ -133,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BikgraphError as exc:
         print(f"bikgraph: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. the releases folder cannot be written; nothing was switched
+        print(f"bikgraph: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -107,8 +107,16 @@ def test_base_option_moves_every_iri(tmp_path):
 
 
 def test_bad_base_is_refused(tmp_path, capsys):
-    with pytest.raises(ValueError, match="IRI base must be an absolute http"):
-        main(["--out", str(tmp_path), "build", "--base", "not a base"])
+    assert main(["--out", str(tmp_path), "build", "--base", "not a base"]) == 2
+    assert "bikgraph: IRI base must be an absolute http(s) IRI ending with '/': 'not a base'" in capsys.readouterr().err
+    assert not (tmp_path / "current").exists()
+
+
+def test_unwritable_releases_folder(tmp_path, capsys):
+    blocker = write(tmp_path / "releases", "a file where the releases folder should be")
+    assert main(["--out", str(blocker), "build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bikgraph: ") and "Traceback" not in err and str(blocker) in err
 
 
 def test_validate_a_published_dump(published, capsys):
