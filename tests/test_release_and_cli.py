@@ -188,3 +188,25 @@ def test_two_builds_in_one_second_get_distinct_releases(tmp_path):
     second = build_release(settings, progress=quiet)
     assert first.id != second.id and first.path.is_dir() and second.path.is_dir()
     assert current_release(tmp_path).id == second.id
+
+
+def test_another_country_in_every_variant_builds_a_valid_release(tmp_path):
+    """Austria 2025: 2025 layout, plain-text tables whose X positions survive, CRLF, page chrome."""
+    import pyoxigraph
+    columns = {"Stakeholder forum": 2, "Cyberbullying laws": 1}
+    text = variants.with_chrome(variants.plain_tables(variants.as_country(
+        variants.layout_2025(variants.first_copy()), "Austria", 2025), columns)).replace("\n", "\r\n")
+    source = write(tmp_path / "bik-policy-monitor-austria-2025.txt", text)
+    release = build_release(Settings(releases_dir=tmp_path / "releases", sources=(source,)), progress=quiet)
+    store = pyoxigraph.Store.read_only(str(release.store_path))
+    rows = {r["i"].value.rsplit("/", 1)[-1]: (r["l"].value.rsplit("/", 1)[-1] if r["l"] else None, r["b"].value.rsplit("-", 1)[-1], r["o"].value)
+            for r in store.query("""PREFIX bik: <https://data.example.eu/bik/def/>
+                SELECT ?i ?l ?b ?o WHERE { ?r bik:profile <https://data.example.eu/bik/id/profile/AT/2025> ;
+                  bik:indicator ?i ; bik:basis ?b ; bik:isOfficial ?o . OPTIONAL { ?r bik:level ?l } }""")}
+    assert len(rows) == 40
+    assert rows["stakeholder-forum"] == ("low", "table", "true")  # third column: read, official
+    assert rows["cyberbullying-laws"] == ("in-development", "table", "true")
+    assert rows["lead-ministry-for-policy-development"] == ("high", "table", "true")  # first column
+    no_link = list(store.query("""PREFIX bik: <https://data.example.eu/bik/def/>
+        SELECT ?v WHERE { <https://data.example.eu/bik/id/country/AT> bik:identifier/bik:verification ?v }"""))
+    assert [r["v"].value for r in no_link] == ["https://data.example.eu/bik/def/verification-not-found"]
