@@ -34,6 +34,10 @@ def test_thing_redirects_to_its_document(client):
     assert response.status_code == 303
     assert response.headers["location"] == "/doc/org/bipt"
     assert "Accept" in [v.strip() for v in response.headers["vary"].split(",")]
+    head = client.head("/id/org/bipt", follow_redirects=False)
+    assert head.status_code == 303 and head.headers["location"] == "/doc/org/bipt"
+    term = client.get("/def/Rating", follow_redirects=False)
+    assert term.status_code == 303 and term.headers["location"] == "/doc/def/Rating"
 
 
 @pytest.mark.parametrize("accept,content_type,fmt", [

@@ -46,8 +46,6 @@ def exists(release: OpenRelease, iri: str) -> bool:
     return next(iter(release.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)), None) is not None
 
 
-@router.get("/id/{path:path}", summary="A thing: 303 See Other to the document about it", status_code=303,
-            response_class=Response)
 async def thing(path: str, request: Request) -> Response:
     release = request.app.state.releases.get()
     check_path(path)
@@ -57,8 +55,6 @@ async def thing(path: str, request: Request) -> Response:
     return RedirectResponse(location, status_code=303, headers={"Vary": "Accept"})
 
 
-@router.get("/def/{path:path}", summary="An ontology term: 303 See Other to the document about it",
-            status_code=303, response_class=Response)
 async def term(path: str, request: Request) -> Response:
     release = request.app.state.releases.get()
     check_path(path)
@@ -124,6 +120,12 @@ async def doc(path: str, request: Request) -> Response:
 
 
 for _method in ("GET", "HEAD"):
+    router.add_api_route("/id/{path:path}", thing, methods=[_method], response_class=Response, status_code=303,
+                         operation_id=f"thing_{_method.lower()}", include_in_schema=_method == "GET",
+                         summary="A thing: 303 See Other to the document about it")
+    router.add_api_route("/def/{path:path}", term, methods=[_method], response_class=Response, status_code=303,
+                         operation_id=f"term_{_method.lower()}", include_in_schema=_method == "GET",
+                         summary="An ontology term: 303 See Other to the document about it")
     router.add_api_route(
         "/doc/{path:path}", doc, methods=[_method], response_class=Response, operation_id=f"doc_{_method.lower()}",
         include_in_schema=_method == "GET", summary="The document about a thing, by content negotiation",
