@@ -36,8 +36,6 @@ def run_query(store: pyoxigraph.Store, sparql: str, fmt: str = "tsv") -> tuple[s
     except SyntaxError as exc:
         raise QueryError(str(exc)) from None
     try:
-        if isinstance(results, bool):
-            results = pyoxigraph.QueryBoolean(results) if hasattr(pyoxigraph, "QueryBoolean") else results
         if isinstance(results, pyoxigraph.QueryTriples):
             rdf_format = GRAPH_FORMATS[fmt]
             return rdf_format.media_type, results.serialize(format=rdf_format)
