@@ -29,6 +29,13 @@ def open_current_store(releases_dir: Path) -> tuple[pyoxigraph.Store, Release]:
     return pyoxigraph.Store.read_only(str(release.store_path)), release
 
 
+def select(store: pyoxigraph.Store, query: str) -> list[dict]:
+    """Run a SELECT; each row as {variable: value string, or None when unbound}."""
+    results = store.query(query)
+    names = [v.value for v in results.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
+
+
 def run_query(store: pyoxigraph.Store, sparql: str, fmt: str = "tsv") -> tuple[str, bytes]:
     """Evaluate a query; return (media type, serialized results)."""
     try:

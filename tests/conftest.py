@@ -8,6 +8,7 @@ from rdflib import Graph
 from bikgraph.iris import DEFAULT_BASE
 from bikgraph.release import build_release
 from bikgraph.settings import Settings
+from bikgraph.store import select
 from bikgraph.structure import load_structure
 from bikgraph.validation import load_ontology
 
@@ -44,13 +45,6 @@ def store_graph(store) -> Graph:
     import pyoxigraph
     data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
     return Graph().parse(data=data, format="nt")
-
-
-def select(store, sparql: str) -> list[dict]:
-    """Run a SELECT on the store; rows as {variable: python string value}."""
-    results = store.query(sparql)
-    names = [v.value for v in results.variables]
-    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse
 
 from . import documents
-from .pages import local_path, render, select
+from ..store import select
+from .pages import local_path, render
 from .protocol import HttpError, choose, not_acceptable
 from .resources import etag_matches
 

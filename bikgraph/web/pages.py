@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..queries import competency_queries
+from ..store import select
 from . import documents
 from .state import OpenRelease, local_path
 
@@ -74,12 +75,6 @@ def alternates(path: str) -> list[dict]:
 
 
 # ---------------------------------------------------------------- queries behind the pages
-
-def select(store: ox.Store, query: str) -> list[dict]:
-    results = store.query(query)
-    names = [v.value for v in results.variables]
-    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
-
 
 def _prefixes(release: OpenRelease) -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in release.prefixes.items())
