@@ -14,7 +14,7 @@ from . import documents
 from ..store import select
 from .pages import local_path, render
 from .protocol import HttpError, choose, not_acceptable
-from .resources import etag_matches
+from .resources import choose_document_format, etag_matches
 
 router = APIRouter()
 
@@ -69,16 +69,7 @@ async def context(request: Request) -> Response:
 async def graph_file(request: Request, file_name: str, title: str, html_view) -> Response:
     """A whole RDF file of the release by content negotiation, with an HTML view."""
     release = request.app.state.releases.get()
-    offers = [f.offer for f in documents.DOCUMENT_FORMATS]
-    chosen = choose(offers, request)
-    if request.query_params.get("format"):
-        fmt = documents.format_for_key(request.query_params["format"])
-        if fmt is None:
-            raise HttpError(400, f"unknown format {request.query_params['format']!r}")
-    elif chosen is None:
-        raise not_acceptable(offers)
-    else:
-        fmt = documents.format_for_offer(chosen)
+    fmt, _ = choose_document_format(request)
     headers = {"Vary": "Accept", "ETag": release.etag(file_name + "-" + fmt.key), "Last-Modified": release.last_modified}
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)

@@ -68,23 +68,28 @@ def unknown_resource(path: str) -> HttpError:
                           f"SPARQL endpoint or the downloads.")
 
 
-def pick_format(path: str, request: Request) -> tuple[str, documents.Format, bool]:
-    """(resource path, format, negotiated?) from an extension, ?format= or the Accept header."""
-    stem, dot, extension = path.rpartition(".")
-    if dot and extension in EXTENSIONS and "/" not in extension:
-        return stem, EXTENSIONS[extension], False
+def choose_document_format(request: Request) -> tuple[documents.Format, bool]:
+    """(format, negotiated?) from ?format= (which wins) or else the Accept header."""
     requested = request.query_params.getlist("format")
     if requested:
         fmt = documents.format_for_key(requested[-1])
         if fmt is None:
             keys = ", ".join(f.key for f in documents.DOCUMENT_FORMATS)
             raise HttpError(400, f"unknown format {requested[-1]!r}; use one of: {keys}")
-        return path, fmt, False
+        return fmt, False
     offers = [f.offer for f in documents.DOCUMENT_FORMATS]
     chosen = choose(offers, request)
     if chosen is None:
         raise not_acceptable(offers)
-    return path, documents.format_for_offer(chosen), True
+    return documents.format_for_offer(chosen), True
+
+
+def pick_format(path: str, request: Request) -> tuple[str, documents.Format, bool]:
+    """(resource path, format, negotiated?) from an extension, ?format= or the Accept header."""
+    stem, dot, extension = path.rpartition(".")
+    if dot and extension in EXTENSIONS and "/" not in extension:
+        return stem, EXTENSIONS[extension], False
+    return (path, *choose_document_format(request))
 
 
 def link_header(path: str, current: documents.Format) -> str:

@@ -12,7 +12,15 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from . import documents
 from .conneg import AcceptError, parse_media_type
 from .pages import render_sparql_form, sparql_page
-from .protocol import HttpError, choose, not_acceptable, parse_params, query_params, read_body
+from .protocol import (
+    HttpError,
+    choose,
+    not_acceptable,
+    parse_params,
+    query_params,
+    read_body,
+)
+from .resources import choose_document_format
 from .sparql_exec import BOOLEAN, GRAPH, SOLUTIONS, Job, query_form, uses_service
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -174,10 +182,7 @@ def describe_service(release, settings) -> Graph:
 
 
 def service_description(request: Request, release) -> Response:
-    fmt = choose([f.offer for f in documents.DOCUMENT_FORMATS], request)
-    if fmt is None:
-        raise not_acceptable([f.offer for f in documents.DOCUMENT_FORMATS])
-    chosen = documents.format_for_offer(fmt)
+    chosen, _ = choose_document_format(request)
     if chosen is documents.HTML:
         return render_sparql_form(request)
     if "service-description" not in release.graphs:  # built once per open release
