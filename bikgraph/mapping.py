@@ -16,7 +16,7 @@ from .codebook import Rating, Rule, matching_rules
 from .errors import SourceError
 from .iris import Iris
 from .profile import Finding, Profile
-from .reference import Reference, verification_key
+from .reference import Reference, eurovoc_name, verification_key
 from .structure import MonitorStructure
 
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
@@ -89,10 +89,10 @@ class _Mapper:
             self.add(link, SKOS.editorialNote, _en("The official identifier is unknown; this resource uses "
                                                    "the project's own IRI and no identifier was invented."))
 
-    def eurovoc(self, concept_label: str) -> URIRef:
-        row = self.ref.eurovoc(concept_label)
+    def eurovoc(self, label: str) -> URIRef:
+        row = self.ref.eurovoc(label)
         iri = URIRef(row["iri"])
-        self.add(iri, SKOS.prefLabel, _en(concept_label.split(" (altLabel")[0]))
+        self.add(iri, SKOS.prefLabel, _en(eurovoc_name(row["concept"])))
         return iri
 
     # ------------------------------------------------------------------ reference data
@@ -143,17 +143,10 @@ class _Mapper:
             prop, target = relation.split()
             self.add(act, ELI[prop.split(":", 1)[1]], URIRef(self.iris.act(target)))
         for subject in filter(None, row["subjects"].split(";")):
-            self.add(act, DCTERMS.subject, self.eurovoc_by_short_label(subject))
+            self.add(act, DCTERMS.subject, self.eurovoc(subject))
         self.add(act, self.bik.verificationNote, Literal(row["verification_note"]))
         if row["note"]:
             self.add(act, SKOS.editorialNote, _en(row["note"]))
-
-    def eurovoc_by_short_label(self, label: str) -> URIRef:
-        row = next((v for v in self.ref.vocabularies if v["vocabulary"] == "eurovoc"
-                    and v["concept"].split(" (altLabel")[0] == label), None)
-        if row is None:
-            raise SourceError("data/reference", None, f"EuroVoc concept {label!r} is not in eu-vocabularies.csv")
-        return self.eurovoc(row["concept"])
 
     def map_organisation(self, row: dict) -> None:
         org = self.iris.org(row["key"])
@@ -199,7 +192,7 @@ class _Mapper:
         if row["year"]:
             self.add(initiative, DCTERMS.date, Literal(row["year"], datatype=XSD.gYear))
         for subject in filter(None, row["subjects"].split(";")):
-            self.add(initiative, DCTERMS.subject, self.eurovoc_by_short_label(subject))
+            self.add(initiative, DCTERMS.subject, self.eurovoc(subject))
         if row["note"]:
             self.add(initiative, SKOS.note, _en(row["note"]))
 

@@ -31,8 +31,18 @@ class Reference:
     def vocabulary(self, vocabulary: str, concept: str) -> dict:
         return next(v for v in self.vocabularies if v["vocabulary"] == vocabulary and v["concept"] == concept)
 
-    def eurovoc(self, concept: str) -> dict:
-        return self.vocabulary("eurovoc", concept)
+    def eurovoc(self, label: str) -> dict:
+        """A EuroVoc row by its concept name, with or without its '(altLabel: ...)' part."""
+        row = next((v for v in self.vocabularies if v["vocabulary"] == "eurovoc"
+                    and label in (v["concept"], eurovoc_name(v["concept"]))), None)
+        if row is None:
+            raise SourceError("data/reference/eu-vocabularies.csv", None, f"EuroVoc concept {label!r} is not listed")
+        return row
+
+
+def eurovoc_name(concept: str) -> str:
+    """'digital literacy (altLabel: media literacy)' -> 'digital literacy'."""
+    return concept.split(" (altLabel")[0]
 
 
 def verification_key(text: str) -> str:
