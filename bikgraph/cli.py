@@ -7,6 +7,7 @@ non-zero; tracebacks are for bugs only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "js
 
 
 def _settings(args) -> Settings:
-    return Settings(base=args.base, releases_dir=Path(args.out).resolve(),
+    return Settings(base=args.base, releases_dir=Path(args.out).resolve(), store_url=args.store,
                     sources=tuple(Path(s) for s in getattr(args, "source", None) or ()))
 
 
@@ -74,7 +75,8 @@ def cmd_serve(args) -> int:
     settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port,
                         query_timeout_s=args.query_timeout, result_cap=args.result_cap,
                         max_request_bytes=args.max_request_bytes, query_workers=args.query_workers,
-                        federation_allowed=args.allow_federation)
+                        federation_allowed=args.allow_federation, workers=args.workers,
+                        store_url=args.store, document_cache_bytes=args.document_cache_mb * 1024 * 1024)
     return serve(settings)
 
 
@@ -82,11 +84,15 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="bikgraph", description="Publish the BIK+ Policy Monitor as linked data.")
     top.add_argument("--out", default=str(PROJECT_DIR / "releases"),
                      help="releases folder (default: %(default)s)")
+    top.add_argument("--store", default=os.environ.get("BIKGRAPH_STORE") or None, metavar="URL",
+                     help="publish to and serve from this SPARQL 1.1 store (an `oxigraph serve` root such as "
+                          "http://127.0.0.1:7878) instead of the embedded store; also $BIKGRAPH_STORE")
     sub = top.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="parse, map, validate and publish a release")
     build.add_argument("--base", default=DEFAULT_BASE, help="IRI base of the data (default: %(default)s)")
     build.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
+    build.add_argument("--store", default=argparse.SUPPRESS, metavar="URL", help="see bikgraph --help")
     build.add_argument("--source", nargs="*", help="profile files (default: data/sources/*.txt)")
     build.set_defaults(func=cmd_build)
 
@@ -117,7 +123,12 @@ def parser() -> argparse.ArgumentParser:
                        help="query worker processes (default: %(default)s)")
     serve.add_argument("--allow-federation", action="store_true",
                        help="allow SERVICE (federated queries): the server will fetch URLs users name")
+    serve.add_argument("--workers", type=int, default=defaults.workers,
+                       help="web server processes (default: %(default)s)")
+    serve.add_argument("--document-cache-mb", type=int, default=defaults.document_cache_bytes // (1024 * 1024),
+                       help="memory per process for rendered resource documents (default: %(default)s)")
     serve.add_argument("--out", default=argparse.SUPPRESS, help="releases folder")
+    serve.add_argument("--store", default=argparse.SUPPRESS, metavar="URL", help="see bikgraph --help")
     serve.set_defaults(func=cmd_serve)
     return top
 

@@ -25,6 +25,11 @@ class Settings:
     result_cap: int = 10_000
     max_request_bytes: int = 64 * 1024
     federation_allowed: bool = False
+    document_cache_bytes: int = 64 * 1024 * 1024  # rendered /doc answers kept in memory per process
+    workers: int = 1  # web server processes
+    # None: the embedded pyoxigraph store of each release. A URL: a SPARQL 1.1 store (Graph Store
+    # HTTP Protocol) that releases are published into and served from (bikgraph/remote_store.py).
+    store_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import BikgraphError
 from ..settings import Settings
 from . import files, resources, sparql
+from .document_cache import DocumentCache, DocumentCacheMiddleware
 from .pages import home_page, message_page, render, render_sparql_form
 from .protocol import HttpError, wants_html
 from .state import ReleaseTracker
@@ -52,6 +53,18 @@ def error_response(request: Request, status: int, message: str, headers: dict | 
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
 
+class BikgraphApp(FastAPI):
+    """FastAPI with the document cache outside everything else, error handling included: a cached
+    document costs one dictionary lookup. Its recorded headers already hold what the middleware adds."""
+
+    def __init__(self, cache: DocumentCache, release_id, **options):
+        super().__init__(**options)
+        self._cache, self._release_id = cache, release_id
+
+    def build_middleware_stack(self):
+        return DocumentCacheMiddleware(super().build_middleware_stack(), self._cache, self._release_id)
+
+
 def create_app(settings: Settings) -> FastAPI:
     releases = ReleaseTracker(settings)
 
@@ -60,10 +73,12 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         releases.close()
 
-    app = FastAPI(title="bikgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+    cache = DocumentCache(settings.document_cache_bytes, max_entry_bytes=1024 * 1024)
+    app = BikgraphApp(cache, lambda: releases.get().id, title="bikgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The BIK+ Policy Monitor as linked data: SPARQL 1.1, resource documents by "
                               "content negotiation, dumps and their DCAT-AP description.")
     app.state.settings = settings
+    app.state.document_cache = cache
     app.state.releases = releases
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
@@ -101,6 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def server_fault(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal server error: the problem was logged")
+
 
     app.include_router(sparql.router)
     app.include_router(resources.router)

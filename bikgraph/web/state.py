@@ -60,13 +60,16 @@ class ReleaseTracker:
         self._lock = threading.Lock()
         self._open: OpenRelease | None = None
         self._target: str | None = None
+        self._link = str(settings.releases_dir / "current")  # a str: Path joins cost more than the readlink
 
     def get(self) -> OpenRelease:
-        link = self.settings.releases_dir / "current"
         try:
-            target = os.readlink(link)
+            target = os.readlink(self._link)
         except OSError:
             target = None
+        current = self._open
+        if current is not None and target == self._target:  # the common case, without the lock
+            return current
         with self._lock:
             if self._open is not None and target == self._target:
                 return self._open
