@@ -217,10 +217,11 @@ def describe(settings: Settings, graph: Graph, reference, dumps, release_id: str
     description = catalog.describe_release(iris, reference, catalog.graph_statistics(graph), dumps, release_id,
                                            created, vocabularies)
     core, vocabulary_shapes, _repairs = load_dcat_ap_shapes(settings.dcat_ap_dir)
-    report = validate_graph(description, core)
+    # rdflib, not Oxigraph: the file keeps xsd:nonNegativeInteger, which DCAT-AP checks for.
+    report = validate_graph(description, core, in_oxigraph=False)
     if report.violations:
         raise ValidationFailed(report.violations, "DCAT-AP 3.0.1: " + report.text)
-    unexpected = catalog.unexpected_vocabulary_violations(validate_graph(description, vocabulary_shapes).results, iris)
+    unexpected = catalog.unexpected_vocabulary_violations(validate_graph(description, vocabulary_shapes, in_oxigraph=False).results, iris)
     if unexpected:
         raise ValidationFailed(unexpected, "DCAT-AP 3.0.1 EU vocabularies: unexpected violations")
     return description
