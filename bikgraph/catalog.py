@@ -51,17 +51,20 @@ class DumpFile:
     title: str
 
 
-def graph_statistics(data: Graph) -> dict:
-    """VoID counts of the data graph."""
-    classes = Counter(o for o in data.objects(None, RDF.type))
-    properties = Counter(p for p in data.predicates())
+def store_statistics(store) -> dict:
+    """VoID counts of a store's default graph, computed by the store."""
+    from .store import select
+    count = lambda query: int(select(store, query)[0]["n"])  # noqa: E731
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     return {
-        "triples": len(data),
-        "subjects": len(set(data.subjects())),
-        "objects": len(set(data.objects())),
-        "entities": len({s for s in data.subjects(RDF.type) if isinstance(s, URIRef)}),
-        "classes": classes,
-        "properties": properties,
+        "triples": count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        "subjects": count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+        "objects": count("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
+        "entities": count(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {rdf_type} ?c FILTER isIRI(?s) }}"),
+        "classes": Counter({URIRef(r["c"]): int(r["n"]) for r in select(
+            store, f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?s {rdf_type} ?c FILTER isIRI(?c) }} GROUP BY ?c")}),
+        "properties": Counter({URIRef(r["p"]): int(r["n"]) for r in select(
+            store, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")}),
     }
 
 

@@ -21,6 +21,7 @@ RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "js
 
 def _settings(args) -> Settings:
     return Settings(base=args.base, releases_dir=Path(args.out).resolve(), store_url=args.store,
+                    project_dir=Path(args.project).resolve(),
                     sources=tuple(Path(s) for s in getattr(args, "source", None) or ()))
 
 
@@ -73,6 +74,7 @@ def cmd_query(args) -> int:
 def cmd_serve(args) -> int:
     from .web.server import serve
     settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port,
+                        project_dir=Path(args.project).resolve(),
                         query_timeout_s=args.query_timeout, result_cap=args.result_cap,
                         max_request_bytes=args.max_request_bytes, query_workers=args.query_workers,
                         federation_allowed=args.allow_federation, workers=args.workers,
@@ -84,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="bikgraph", description="Publish the BIK+ Policy Monitor as linked data.")
     top.add_argument("--out", default=str(PROJECT_DIR / "releases"),
                      help="releases folder (default: %(default)s)")
+    top.add_argument("--project", default=str(PROJECT_DIR), metavar="DIR",
+                     help="folder holding ontology/, shapes/ and data/ (default: %(default)s)")
     top.add_argument("--store", default=os.environ.get("BIKGRAPH_STORE") or None, metavar="URL",
                      help="publish to and serve from this SPARQL 1.1 store (an `oxigraph serve` root such as "
                           "http://127.0.0.1:7878) instead of the embedded store; also $BIKGRAPH_STORE")

@@ -59,7 +59,9 @@ class _Mapper:
                                            (reference.initiatives, iris.initiative))
                         for row in rows if row["aliases"]]
         self.eurovoc_rules = [(re.compile(r["pattern"], re.IGNORECASE), r["subject"]) for r in reference.eurovoc_rules]
-        self.findings: dict[Finding, URIRef] = {}  # every finding mapped so far, for designations
+        # every finding mapped so far, for designations: (finding, IRI) pairs, because two profiles
+        # may hold the very same finding (an unchanged sentence in the next edition)
+        self.findings: list[tuple[Finding, URIRef]] = []
 
     def add(self, s, p, o) -> None:
         if o is not None and o != "":
@@ -196,7 +198,7 @@ class _Mapper:
         if row["note"]:
             self.add(initiative, SKOS.note, _en(row["note"]))
 
-    def map_designations(self, findings: dict[Finding, URIRef]) -> None:
+    def map_designations(self, findings: list[tuple[Finding, URIRef]]) -> None:
         for row in self.ref.designations:
             designation = self.iris.designation(row["key"])
             org = URIRef(self.iris.org(row["organisation"]))
@@ -217,7 +219,7 @@ class _Mapper:
             if row["note"]:
                 self.add(designation, SKOS.editorialNote, _en(row["note"]))
             self.add(org, self.bik.hasRole, role)
-            for finding, iri in findings.items():
+            for finding, iri in findings:
                 if (iri, self.bik.mentions, org) in self.g and "designated" in finding.text:
                     self.add(designation, self.bik.reportedIn, iri)
 
@@ -281,7 +283,7 @@ class _Mapper:
         finding_iris = {f: self.map_finding(profile, code, prof, doc, f, rules) for f in profile.findings}
         for rating in ratings:
             self.map_rating(code, year, prof, edition, rating, finding_iris, name)
-        self.findings.update(finding_iris)
+        self.findings.extend(finding_iris.items())
 
     def map_finding(self, profile: Profile, code: str, prof: URIRef, doc: URIRef, finding: Finding,
                     rules: list[Rule]) -> URIRef:

@@ -25,11 +25,13 @@ import fcntl
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -43,12 +45,13 @@ from . import catalog
 from .codebook import load_codebook, rate_profile
 from .errors import BikgraphError, SourceError, ValidationFailed
 from .iris import Iris, rebase
+from .jsonld import write_compacted
 from .mapping import SourceInfo, map_release, prefixes
 from .profile import decode_source, parse_profile
 from .reference import load_reference
 from .settings import Settings
 from .structure import load_structure
-from .validation import load_dcat_ap_shapes, load_ontology, load_turtle_dir, validate_graph
+from .validation import Report, load_dcat_ap_shapes, load_ontology, load_turtle_dir, validate_graph
 
 DUMP_NAME = "bikgraph"
 SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -114,14 +117,83 @@ def read_source(path: Path) -> bytes:
         raise SourceError(str(path), None, f"cannot read profile: {exc.strerror or exc}") from None
 
 
-def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, object, object, dict[str, bytes]]:
-    """Parse, map and validate. Returns (data graph with ontology, reference, SHACL report, source texts)."""
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """One chunk's graph (with the shared reference data and the ontology) and its SHACL results."""
+    ntriples: bytes
+    conforms: bool
+    results: list
+    report_ntriples: bytes
+    report_text: str
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every chunk needs; built once, inherited by forked workers."""
+    rules: list
+    structure: object
+    reference: object
+    iris: Iris
+    ontology_ntriples: bytes
+    shapes: Graph
+
+
+_shared: _Shared | None = None  # set before the workers fork
+
+
+def map_and_validate(chunk: list) -> ChunkOutcome:
+    """Map a chunk of rated profiles (plus the shared data and the ontology) and validate it."""
+    shared = _shared
+    graph = map_release(chunk, shared.rules, shared.structure, shared.reference, shared.iris)
+    ntriples = graph.serialize(format="nt", encoding="utf-8") + shared.ontology_ntriples
+    report = validate_graph(ntriples, shared.shapes)
+    return ChunkOutcome(ntriples, report.conforms, report.results,
+                        report.graph.serialize(format="nt", encoding="utf-8"), report.text)
+
+
+def run_chunks(chunks: list[list], workers: int) -> list[ChunkOutcome]:
+    if len(chunks) == 1 or workers <= 1:
+        return [map_and_validate(chunk) for chunk in chunks]
+    # fork: the workers inherit _shared instead of unpickling shapes and ontology
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+        return list(pool.map(map_and_validate, chunks))
+
+
+def merge_reports(outcomes: list[ChunkOutcome]) -> Report:
+    """One report: shared data is validated with every chunk, so its results are counted once."""
+    results = sorted({r for o in outcomes for r in o.results}, key=lambda r: (r.severity, r.focus, r.path, r.message))
+    graph = Graph()
+    for outcome in outcomes:
+        graph.parse(data=outcome.report_ntriples, format="nt")
+    failing = [o.report_text for o in outcomes if not o.conforms]
+    return Report(not failing, results, graph, "\n".join(failing) if failing else outcomes[0].report_text)
+
+
+def check_unique_profiles(profiles: list) -> None:
+    seen = set()
+    for profile, _source, _ratings in profiles:
+        key = (profile.country, profile.edition)
+        if key in seen:
+            raise SourceError(profile.source, profile.country_line,
+                              f"a second profile for {profile.country} {profile.edition}")
+        seen.add(key)
+
+
+def build_graph(settings: Settings, steps: _Steps) -> tuple[list[bytes], object, Report, dict[str, bytes]]:
+    """Parse, map and validate. Returns (N-Triples of each chunk, reference, SHACL report, source texts).
+
+    The chunks overlap (each holds the ontology and the reference data); loading them all into
+    one store gives the release graph.
+    """
+    global _shared
     iris = Iris(settings.base)
     with steps.step("loading ontology, codebook and reference data"):
         ontology = load_ontology(settings.ontology_path, settings.base)
         structure = load_structure(ontology, settings.base)
         rules = load_codebook(settings.codebook_path, structure)
         reference = load_reference(settings.reference_dir)
+        shapes = load_turtle_dir(settings.shapes_dir, settings.base)
     sources = settings.source_files()
     if not sources:
         raise SourceError(str(settings.project_dir / "data" / "sources"), None, "no profile (*.txt) to build from")
@@ -137,22 +209,32 @@ def build_graph(settings: Settings, steps: _Steps) -> tuple[Graph, object, objec
             profile = parse_profile(decode_source(data, str(path)), structure, str(path))
             ratings = rate_profile(profile, rules, structure)
             profiles.append((profile, SourceInfo(path.name, hashlib.sha256(data).hexdigest()), ratings))
-    with steps.step("mapping to RDF"):
-        graph = map_release(profiles, rules, structure, reference, iris)
-        graph += ontology
-    with steps.step(f"validating {len(graph)} triples against the SHACL shapes"):
-        report = validate_graph(graph, load_turtle_dir(settings.shapes_dir, settings.base))
+        check_unique_profiles(profiles)
+    size = max(1, settings.profiles_per_chunk)
+    chunks = [profiles[i:i + size] for i in range(0, len(profiles), size)]
+    workers = settings.build_workers or os.cpu_count() or 1
+    with steps.step(f"mapping to RDF and validating against the SHACL shapes, in {len(chunks)} chunk(s)"):
+        _shared = _Shared(rules, structure, reference, iris, ontology.serialize(format="nt", encoding="utf-8"),
+                          shapes)
+        try:
+            outcomes = run_chunks(chunks, workers)
+        finally:
+            _shared = None
+        report = merge_reports(outcomes)
         if report.violations:
             raise ValidationFailed(report.violations, report.text)
-    return graph, reference, report, texts
+    return [o.ntriples for o in outcomes], reference, report, texts
 
 
 def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=9, mtime=0)  # mtime 0: same data, same bytes
+def _gzip_file(source: Path, target: Path) -> None:
+    """Compress without holding the file in memory; mtime 0: same data, same bytes."""
+    with source.open("rb") as raw, target.open("wb") as out, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6, mtime=0) as packed:
+        shutil.copyfileobj(raw, packed, 1 << 20)
 
 
 def _sha256_file(path: Path) -> str:
@@ -167,54 +249,50 @@ def jsonld_context(iris: Iris) -> dict:
     return {"@context": dict(sorted(prefixes(iris).items()))}
 
 
-def load_store(path: Path, graph: Graph) -> tuple[pyoxigraph.Store, Graph]:
-    """Load the validated graph into a new store; return it and its content as rdflib reads it.
+def load_store(path: Path, chunks: list[bytes]) -> pyoxigraph.Store:
+    """Load the validated chunks into a new store (it keeps one copy of what they share).
 
-    The dumps are written from the store's content, not from the rdflib graph: Oxigraph keeps
+    The dumps are written from the store's content, not from what was mapped: Oxigraph keeps
     literals in canonical form (xsd:decimal "0.0" becomes "0"), and a dump must hold exactly
     what the SPARQL endpoint answers from.
     """
     store = pyoxigraph.Store(str(path))
-    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    content = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
-    stored = Graph().parse(data=content, format="nt")
-    if len(stored) != len(graph):
-        raise BikgraphError(f"the store holds {len(stored)} triples, the validated graph {len(graph)}")
-    return store, stored
+    for chunk in chunks:
+        store.bulk_load(chunk, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return store
 
 
-def write_dumps(store: pyoxigraph.Store, stored: Graph, directory: Path, iris: Iris) -> tuple[bytes, list[catalog.DumpFile]]:
-    """Write each dump (and its gzip) of the store's default graph; return the N-Triples and facts.
+def write_dumps(store: pyoxigraph.Store, directory: Path, iris: Iris) -> list[catalog.DumpFile]:
+    """Write each dump (and its gzip) of the store's default graph, streaming from the store.
 
-    Turtle and N-Triples come from Oxigraph's writer, which keeps the store's lexical forms
-    (rdflib's Turtle writer turns "0"^^xsd:decimal into 0.0); JSON-LD comes from rdflib,
-    compacted with the published context.
+    Turtle and N-Triples come from Oxigraph's writer, which keeps the store's lexical forms;
+    JSON-LD is compacted with the published context by bikgraph.jsonld, node by node.
     """
     directory.mkdir(parents=True)
-    files, ntriples = [], b""
+    default = pyoxigraph.DefaultGraph()
+    files = []
     for extension, fmt, media_type, title in DUMP_FORMATS:
+        path = directory / f"{DUMP_NAME}.{extension}"
         if fmt == "nt":
-            lines = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
-            data = ntriples = b"".join(sorted(lines.splitlines(keepends=True)))
+            store.dump(str(path), format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=default)
         elif fmt == "turtle":
-            data = store.dump(format=pyoxigraph.RdfFormat.TURTLE, from_graph=pyoxigraph.DefaultGraph(),
-                              prefixes=prefixes(iris))
+            store.dump(str(path), format=pyoxigraph.RdfFormat.TURTLE, from_graph=default, prefixes=prefixes(iris))
         else:
-            data = stored.serialize(format="json-ld", context=jsonld_context(iris)["@context"],
-                                    auto_compact=True, encoding="utf-8")
-        for name, payload, compressed in ((f"{DUMP_NAME}.{extension}", data, False),
-                                          (f"{DUMP_NAME}.{extension}.gz", _gzip(data), True)):
-            _write(directory / name, payload)
-            files.append(catalog.DumpFile(name, media_type, compressed, len(payload),
-                                          hashlib.sha256(payload).hexdigest(),
-                                          title + (", gzip-compressed" if compressed else "")))
-    return ntriples, files
+            with path.open("wb") as out:
+                write_compacted(store.quads_for_pattern(None, None, None, default),
+                                jsonld_context(iris)["@context"], out)
+        _gzip_file(path, path.with_name(path.name + ".gz"))
+        for name, compressed in ((path.name, False), (path.name + ".gz", True)):
+            written = directory / name
+            files.append(catalog.DumpFile(name, media_type, compressed, written.stat().st_size,
+                                          _sha256_file(written), title + (", gzip-compressed" if compressed else "")))
+    return files
 
 
-def describe(settings: Settings, graph: Graph, reference, dumps, release_id: str, created: datetime) -> Graph:
+def describe(settings: Settings, stats: dict, reference, dumps, release_id: str, created: datetime) -> Graph:
     iris = Iris(settings.base)
     vocabularies = sorted({str(ns) for prefix, ns in prefixes(iris).items() if prefix not in ("rdf", "rdfs", "xsd", "bikid")})
-    description = catalog.describe_release(iris, reference, catalog.graph_statistics(graph), dumps, release_id,
+    description = catalog.describe_release(iris, reference, stats, dumps, release_id,
                                            created, vocabularies)
     core, vocabulary_shapes, _repairs = load_dcat_ap_shapes(settings.dcat_ap_dir)
     # rdflib, not Oxigraph: the file keeps xsd:nonNegativeInteger, which DCAT-AP checks for.
@@ -227,9 +305,9 @@ def describe(settings: Settings, graph: Graph, reference, dumps, release_id: str
     return description
 
 
-def unique_release_id(releases_dir: Path, created: datetime, ntriples: bytes) -> str:
+def unique_release_id(releases_dir: Path, created: datetime, content_sha256: str) -> str:
     """Creation time and content digest; a suffix keeps two builds within one second apart."""
-    base_id = f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(ntriples).hexdigest()[:8]}"
+    base_id = f"{created:%Y%m%dT%H%M%SZ}-{content_sha256[:8]}"
     release_id, n = base_id, 1
     while (releases_dir / release_id).exists():
         n += 1
@@ -269,24 +347,28 @@ def prune(releases_dir: Path, keep: int) -> None:
 def build_release(settings: Settings, progress: Progress = stderr_progress) -> Release:
     """Build, validate and publish a release; raise BikgraphError and publish nothing on failure."""
     iris = Iris(settings.base)
-    steps = _Steps(7, progress)
+    steps = _Steps(6, progress)
     releases_dir = settings.releases_dir
     with _build_lock(releases_dir):
-        graph, reference, report, texts = build_graph(settings, steps)
+        chunks, reference, report, texts = build_graph(settings, steps)
         created = datetime.now(timezone.utc).replace(microsecond=0)
         tmp = Path(releases_dir / f".building-{os.getpid()}-{time.time_ns()}")
         try:
             tmp.mkdir(parents=True)
             with steps.step("loading the store and writing the dumps from it"):
-                store, stored = load_store(tmp / "store", graph)
-                ntriples, dumps = write_dumps(store, stored, tmp / "dumps", iris)
-                release_id = unique_release_id(releases_dir, created, ntriples)
+                store = load_store(tmp / "store", chunks)
+                del chunks
+                triples = len(store)
+                dumps = write_dumps(store, tmp / "dumps", iris)
+                stats = catalog.store_statistics(store)
+                nt_digest = next(d.sha256 for d in dumps if d.name == f"{DUMP_NAME}.nt")
+                release_id = unique_release_id(releases_dir, created, nt_digest)
                 _write(tmp / "context.jsonld", json.dumps(jsonld_context(iris), indent=2).encode())
                 (tmp / "sources").mkdir()
                 for name, data in texts.items():  # the very bytes that were parsed, for provenance
                     _write(tmp / "sources" / name, data)
             with steps.step("describing the release (DCAT-AP 3.0.1, VoID) and checking the description"):
-                description = describe(settings, stored, reference, dumps, release_id, created)
+                description = describe(settings, stats, reference, dumps, release_id, created)
                 _write(tmp / "dataset.ttl", description.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.ttl", report.graph.serialize(format="turtle", encoding="utf-8"))
                 _write(tmp / "validation-report.txt", report.text.encode("utf-8"))
@@ -300,7 +382,7 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
                 del store  # releases the store's lock before the folder is renamed
             manifest = {
                 "id": release_id, "created": created.isoformat(), "base": settings.base,
-                "triples": len(graph), "metadata_graph": iris.metadata_graph(),
+                "triples": triples, "metadata_graph": iris.metadata_graph(),
                 "sources": [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                             for name, data in texts.items()],
                 "warnings": len(report.results) - len(report.violations),
@@ -318,5 +400,5 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
             raise
         switch_current(releases_dir, final)
         prune(releases_dir, settings.keep_releases)
-        progress(f"published release {release_id}: {len(graph)} triples in {final}")
+        progress(f"published release {release_id}: {triples} triples in {final}")
         return Release(final, release_id, manifest)

@@ -17,6 +17,8 @@ class Settings:
     releases_dir: Path = PROJECT_DIR / "releases"
     sources: tuple[Path, ...] = ()  # empty: every data/sources/*.txt
     keep_releases: int = 3
+    build_workers: int = 0  # processes that map and validate chunks of profiles; 0: one per CPU
+    profiles_per_chunk: int = 10  # validation cost grows faster than linearly with graph size
     # serving (issue 3 uses these)
     host: str = "127.0.0.1"
     port: int = 8000

@@ -32,7 +32,7 @@ def snapshot(out: Path) -> tuple:
 def test_build_publishes_a_release_with_progress(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "build"]) == 0
     err = capsys.readouterr().err
-    assert "[1/7] loading ontology" in err and "[4/7] validating" in err and "published release" in err
+    assert "[1/6] loading ontology" in err and "[3/6] mapping to RDF and validating" in err and "published release" in err
     release = current_release(tmp_path)
     assert release is not None and (release.path / "store").is_dir()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building")]
@@ -210,3 +210,23 @@ def test_another_country_in_every_variant_builds_a_valid_release(tmp_path):
     no_link = list(store.query("""PREFIX bik: <https://data.example.eu/bik/def/>
         SELECT ?v WHERE { <https://data.example.eu/bik/id/country/AT> bik:identifier/bik:verification ?v }"""))
     assert [r["v"].value for r in no_link] == ["https://data.example.eu/bik/def/verification-not-found"]
+
+
+def test_chunks_validated_in_parallel_give_the_same_release_as_one_pass(tmp_path):
+    """Profiles are mapped and validated in chunks by worker processes; the store keeps one copy of
+    what the chunks share, so the release must not depend on how the profiles were split."""
+    countries = ["Austria", "Belgium", "Bulgaria", "Croatia"]
+    sources = [write(tmp_path / f"profile-{c.lower()}-{year}.txt", variants.as_country(variants.seed_text(), c, year))
+               for c in countries for year in (2023, 2024, 2025)]
+    one_pass = build_release(Settings(releases_dir=tmp_path / "one", sources=tuple(sources), profiles_per_chunk=100,
+                                      build_workers=1), progress=quiet)
+    chunked = build_release(Settings(releases_dir=tmp_path / "chunked", sources=tuple(sources), profiles_per_chunk=5,
+                                     build_workers=2), progress=quiet)
+    assert one_pass.manifest["triples"] == chunked.manifest["triples"]
+    dump = "dumps/bikgraph.nt"
+    assert (one_pass.path / dump).read_bytes() == (chunked.path / dump).read_bytes()
+    # twelve profiles of 40 ratings each, and the shared reference data once
+    lines = (chunked.path / dump).read_text(encoding="utf-8").splitlines()
+    assert sum(1 for line in lines if line.endswith("22-rdf-syntax-ns#type> <https://data.example.eu/bik/def/Rating> .")) == 12 * 40
+    assert sum(1 for line in lines if line.startswith("<https://data.example.eu/bik/id/org/bipt> ")
+               and "22-rdf-syntax-ns#type" in line) == 1

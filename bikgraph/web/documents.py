@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import Graph
+
+from ..jsonld import compacted_bytes
 
 JSONLD_COMPACTED = "http://www.w3.org/ns/json-ld#compacted"
 JSONLD_EXPANDED = "http://www.w3.org/ns/json-ld#expanded"
@@ -90,13 +91,9 @@ def document(store: ox.Store, thing: str, doc: str, dataset: str, modified: str)
 
 
 def serialize(triples: list[ox.Triple], fmt: Format, prefixes: dict, context: dict) -> bytes:
-    if fmt in (TURTLE, NTRIPLES, RDFXML):
-        kind = {TURTLE: ox.RdfFormat.TURTLE, NTRIPLES: ox.RdfFormat.N_TRIPLES, RDFXML: ox.RdfFormat.RDF_XML}[fmt]
-        if fmt is TURTLE:
-            used = {p: ns for p, ns in prefixes.items()}
-            return ox.serialize(triples, format=kind, prefixes=used)
-        return ox.serialize(triples, format=kind)
-    graph = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    if fmt is TURTLE:
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     if fmt is JSONLD:
-        return graph.serialize(format="json-ld", context=context["@context"], auto_compact=True, encoding="utf-8")
-    return graph.serialize(format="json-ld", encoding="utf-8")  # expanded: no context
+        return compacted_bytes(triples, context["@context"])
+    kind = {NTRIPLES: ox.RdfFormat.N_TRIPLES, RDFXML: ox.RdfFormat.RDF_XML, JSONLD_EXP: ox.RdfFormat.JSON_LD}[fmt]
+    return ox.serialize(triples, format=kind)  # Oxigraph's JSON-LD is the expanded form
