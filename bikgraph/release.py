@@ -48,6 +48,7 @@ from .iris import Iris, rebase
 from .jsonld import write_compacted
 from .mapping import SourceInfo, map_release, prefixes
 from .profile import decode_source, parse_profile
+from .remote_store import Publisher
 from .reference import load_reference
 from .settings import Settings
 from .structure import load_structure
@@ -81,6 +82,16 @@ class Release:
     @property
     def dumps_dir(self) -> Path:
         return self.path / "dumps"
+
+
+def release_by_id(releases_dir: Path, release_id: str) -> Release | None:
+    """A published release's folder, by id (ids name folders: no path may come from elsewhere)."""
+    if not re.fullmatch(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}(-[0-9]+)?", release_id):
+        return None
+    manifest_path = releases_dir / release_id / "release.json"
+    if not manifest_path.is_file():
+        return None
+    return Release(releases_dir / release_id, release_id, json.loads(manifest_path.read_text(encoding="utf-8")))
 
 
 def current_release(releases_dir: Path) -> Release | None:
@@ -344,6 +355,25 @@ def prune(releases_dir: Path, keep: int) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def publish_remote(settings: Settings, folder: Path, release_id: str, triples: int, progress: Progress) -> None:
+    """Upload a built release into the remote store and make it current there; on failure remove
+    the release folder and leave the store serving what it served."""
+    publisher = Publisher(settings.store_url, settings.base)
+    started = time.perf_counter()
+    try:
+        publisher.publish(release_id, folder / "dumps" / f"{DUMP_NAME}.nt", folder / "dataset.ttl", triples)
+    except BikgraphError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            still = publisher.current()
+            serving = f"release {still['id']}" if still else "nothing"
+        except BikgraphError:
+            serving = "whatever it served before (it cannot be asked now)"
+        raise BikgraphError(f"publishing release {release_id} to {settings.store_url} failed: {exc}. "
+                            f"Nothing was switched: the store still serves {serving}.") from None
+    progress(f"published release {release_id} into {settings.store_url} in {time.perf_counter() - started:.2f} s")
+
+
 def build_release(settings: Settings, progress: Progress = stderr_progress) -> Release:
     """Build, validate and publish a release; raise BikgraphError and publish nothing on failure."""
     iris = Iris(settings.base)
@@ -398,6 +428,8 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if settings.store_url:
+            publish_remote(settings, final, release_id, triples, progress)
         switch_current(releases_dir, final)
         prune(releases_dir, settings.keep_releases)
         progress(f"published release {release_id}: {triples} triples in {final}")

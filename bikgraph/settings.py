@@ -32,6 +32,7 @@ class Settings:
     # None: the embedded pyoxigraph store of each release. A URL: a SPARQL 1.1 store (Graph Store
     # HTTP Protocol) that releases are published into and served from (bikgraph/remote_store.py).
     store_url: str | None = None
+    store_poll_s: float = 1.0  # how often a web process asks the remote store which release is current
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

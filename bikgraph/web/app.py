@@ -8,6 +8,8 @@ is a 500 without a traceback.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
@@ -19,6 +21,7 @@ from starlette.responses import PlainTextResponse
 
 from .. import __version__
 from ..errors import BikgraphError
+from ..remote_store import RemoteStoreUnavailable
 from ..settings import Settings
 from . import files, resources, sparql
 from .document_cache import DocumentCache, DocumentCacheMiddleware
@@ -68,10 +71,13 @@ class BikgraphApp(FastAPI):
 def create_app(settings: Settings) -> FastAPI:
     releases = ReleaseTracker(settings)
 
+    spool_dir = tempfile.mkdtemp(prefix="bikgraph-results-")  # query results on their way out
+
     @asynccontextmanager
     async def lifespan(_app):
         yield
         releases.close()
+        shutil.rmtree(spool_dir, ignore_errors=True)
 
     cache = DocumentCache(settings.document_cache_bytes, max_entry_bytes=1024 * 1024)
     app = BikgraphApp(cache, lambda: releases.get().id, title="bikgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -79,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "content negotiation, dumps and their DCAT-AP description.")
     app.state.settings = settings
     app.state.document_cache = cache
+    app.state.spool_dir = spool_dir
     app.state.releases = releases
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
@@ -97,6 +104,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(HttpError)
     async def http_error(request: Request, exc: HttpError) -> Response:
         return error_response(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(RemoteStoreUnavailable)
+    async def store_unavailable(request: Request, exc: RemoteStoreUnavailable) -> Response:
+        return error_response(request, 503, f"the data store is unavailable: {exc}", {"Retry-After": "5"})
 
     @app.exception_handler(BikgraphError)
     async def no_release(request: Request, exc: BikgraphError) -> Response:

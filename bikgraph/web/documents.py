@@ -70,6 +70,8 @@ def concise_bounded_description(store: ox.Store, iri: str) -> list[ox.Triple]:
 def labels_of_linked(store: ox.Store, triples: list[ox.Triple]) -> list[ox.Triple]:
     linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
     linked |= {t.predicate for t in triples}
+    if not isinstance(store, ox.Store):  # a remote store: one request instead of one per node and label
+        return list(dict.fromkeys(store.labels(sorted(linked, key=lambda n: n.value), LABELS)))
     out = []
     for node in linked:
         for label in LABELS:

@@ -18,8 +18,8 @@ from .sparql_exec import Job, Outcome
 
 
 class _Worker:
-    def __init__(self, store_path: str):
-        self.process = subprocess.Popen([sys.executable, "-m", "bikgraph.web.query_worker", store_path],
+    def __init__(self, store_spec: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "bikgraph.web.query_worker", store_spec],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self._ready = False
 
@@ -62,8 +62,9 @@ class _Worker:
 
 
 class QueryPool:
-    def __init__(self, store_path: str, size: int, timeout_s: float):
-        self.store_path, self.size, self.timeout_s = store_path, size, timeout_s
+    def __init__(self, store_spec: str, size: int, timeout_s: float):
+        """store_spec: the JSON a worker opens its store from (see query_worker.py)."""
+        self.store_spec, self.size, self.timeout_s = store_spec, size, timeout_s
         self._idle: list[_Worker] = []
         self._available: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
@@ -72,7 +73,7 @@ class QueryPool:
 
     def _take(self) -> _Worker:
         with self._lock:
-            return self._idle.pop() if self._idle else _Worker(self.store_path)
+            return self._idle.pop() if self._idle else _Worker(self.store_spec)
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:

@@ -1,4 +1,7 @@
-"""A query worker process: `python -m bikgraph.web.query_worker STORE_PATH`.
+"""A query worker process: `python -m bikgraph.web.query_worker STORE_SPEC`.
+
+STORE_SPEC is JSON: {"path": ...} for a release's embedded store, or {"url": ..., "default_graphs":
+[...], "named_graphs": [...], "timeout": ...} for a release in a remote store.
 
 Reads length-prefixed pickled Jobs on stdin and writes pickled Outcomes on stdout. It is a
 plain subprocess (not multiprocessing) so it never re-imports the server's main module.
@@ -40,11 +43,19 @@ def write_message(stream, message) -> None:
     stream.flush()
 
 
-def main(store_path: str) -> None:
-    import pyoxigraph
+def open_store(spec: dict):
+    if "path" in spec:
+        import pyoxigraph
+        return pyoxigraph.Store.read_only(spec["path"])
+    from ..remote_store import RemoteStore
+    return RemoteStore(spec["url"], tuple(spec["default_graphs"]), tuple(spec["named_graphs"]), spec["timeout"])
+
+
+def main(store_spec: str) -> None:
+    import json
 
     from .sparql_exec import execute
-    store = pyoxigraph.Store.read_only(store_path)
+    store = open_store(json.loads(store_spec))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     write_message(stdout, "ready")
     while (job := read_message(stdin)) is not None:

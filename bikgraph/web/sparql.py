@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -122,7 +128,7 @@ async def sparql(request: Request) -> Response:
         raise not_acceptable(OFFERS[form])
     worker_formats = {k: (HTML_SOURCE[k] if v == "text/html" else v) for k, v in chosen.items()}
     job = Job(query, worker_formats, default_graphs, named_graphs, settings.result_cap, release.prefixes,
-              base_iri=str(request.url.replace(query="", fragment="")))
+              base_iri=str(request.url.replace(query="", fragment="")), spool_dir=app.spool_dir)
     outcome = await release.pool.run(job)
     if outcome.status == 406:
         raise not_acceptable(OFFERS[outcome.kind])
@@ -130,8 +136,20 @@ async def sparql(request: Request) -> Response:
         raise HttpError(outcome.status, outcome.message)
     headers = {"Vary": "Accept", "X-Bikgraph-Release": release.id}
     if chosen[outcome.kind] == "text/html":
+        if outcome.path is not None:  # a page shows at most the result cap: read it, then forget it
+            outcome = replace(outcome, body=await run_in_threadpool(read_and_remove, outcome.path), path=None)
         return await sparql_page(request, query, outcome)
+    if outcome.path is not None:  # streamed from the worker's file, which goes once sent
+        return FileResponse(outcome.path, media_type=content_type(outcome.media_type), headers=headers,
+                            background=BackgroundTask(os.unlink, outcome.path))
     return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
+
+
+def read_and_remove(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    finally:
+        os.unlink(path)
 
 
 SPARQL_DOC = dict(
@@ -172,7 +190,7 @@ def describe_service(release, settings) -> Graph:
     g.add((default, VOID.triples, Literal(release.release.manifest["triples"])))
     named = URIRef(iris.sparql_service() + "#metadata-graph")
     g.add((dataset, SD.namedGraph, named))
-    g.add((named, SD.name, URIRef(iris.metadata_graph())))
+    g.add((named, SD.name, URIRef(release.metadata_graph)))
     g.add((named, RDFS.comment, Literal("The DCAT-AP 3 / VoID description of the release.", lang="en")))
     g.add((service, RDFS.comment, Literal(
         f"Read-only. Limits: {settings.query_timeout_s:g} s per query (the evaluation is stopped), at most "

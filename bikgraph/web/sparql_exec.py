@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from ..remote_store import RemoteSolutions, RemoteStoreUnavailable, RemoteTriples
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -36,6 +41,7 @@ class Job:
     cap: int = 10_000
     prefixes: dict = field(default_factory=dict)
     base_iri: str | None = None  # relative IRIs in the query resolve against the endpoint's URL
+    spool_dir: str | None = None  # results go to a file here, streamed and deleted by the web process
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Outcome:
     body: bytes
     kind: str | None = None
     message: str | None = None
+    path: str | None = None  # the results, when spooled to a file instead of `body`
 
     @classmethod
     def error(cls, status: int, message: str, kind: str | None = None) -> "Outcome":
@@ -124,28 +131,43 @@ def _csv_field(term) -> str:
     return value
 
 
-def write_solutions(variables: list[str], rows: list[list], media_type: str) -> bytes:
+class CapExceeded(Exception):
+    """More results than the endpoint's cap."""
+
+
+def capped(items, cap: int):
+    for n, item in enumerate(items, start=1):
+        if n > cap:
+            raise CapExceeded
+        yield item
+
+
+def write_solutions(variables: list[str], rows, media_type: str, out: BinaryIO) -> None:
+    """Write solutions row by row as they come: memory stays flat however many there are."""
     if media_type in ("application/sparql-results+json", "application/json"):
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode("utf-8")
-    if media_type == "application/sparql-results+xml":
-        out = io.StringIO()
-        out.write('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>')
-        out.write("".join(f"<variable name={quoteattr(v)}/>" for v in variables))
-        out.write("</head>\n<results>\n")
+        out.write(b'{"head": {"vars": ' + json.dumps(variables).encode() + b'}, "results": {"bindings": [')
+        for n, row in enumerate(rows):
+            binding = {v: _json_term(t) for v, t in zip(variables, row) if t is not None}
+            out.write((b",\n" if n else b"\n") + json.dumps(binding, ensure_ascii=False).encode("utf-8"))
+        out.write(b"\n]}}\n")
+    elif media_type == "application/sparql-results+xml":
+        out.write(('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>' +
+                   "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>\n<results>\n").encode())
         for row in rows:
-            out.write("<result>" + "".join(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                                            for v, t in zip(variables, row) if t is not None) + "</result>\n")
-        out.write("</results>\n</sparql>\n")
-        return out.getvalue().encode("utf-8")
-    if media_type == "text/csv":
-        lines = [",".join(variables)] + [",".join(_csv_field(t) for t in row) for row in rows]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    if media_type == "text/tab-separated-values":
-        lines = ["\t".join("?" + v for v in variables)] + ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(f"no solutions writer for {media_type}")
+            out.write(("<result>" + "".join(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                                            for v, t in zip(variables, row) if t is not None)
+                       + "</result>\n").encode("utf-8"))
+        out.write(b"</results>\n</sparql>\n")
+    elif media_type == "text/csv":
+        out.write((",".join(variables) + "\r\n").encode("utf-8"))
+        for row in rows:
+            out.write((",".join(_csv_field(t) for t in row) + "\r\n").encode("utf-8"))
+    elif media_type == "text/tab-separated-values":
+        out.write(("\t".join("?" + v for v in variables) + "\n").encode("utf-8"))
+        for row in rows:
+            out.write(("\t".join("" if t is None else str(t) for t in row) + "\n").encode("utf-8"))
+    else:
+        raise ValueError(f"no solutions writer for {media_type}")
 
 
 def write_boolean(value: bool, media_type: str) -> bytes:
@@ -157,13 +179,14 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     raise ValueError(f"no boolean writer for {media_type}")
 
 
-def write_graph(triples: list, media_type: str, prefixes: dict) -> bytes:
+def write_graph(triples, media_type: str, prefixes: dict, out: BinaryIO) -> None:
     fmt = RDF_WRITERS[media_type]
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        triples = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)
+        ox.serialize(triples, out, format=fmt, prefixes=prefixes)
+    else:
+        ox.serialize(triples, out, format=fmt)
 
 
 # ---------------------------------------------------------------- one query
@@ -173,35 +196,63 @@ def cap_message(cap: int) -> str:
             f"add LIMIT {cap} (and OFFSET to page), or narrow the query")
 
 
-def execute(store: ox.Store, job: Job) -> Outcome:
+def _spool(job: Job):
+    """Where results are written: a file the web process streams and deletes, or memory."""
+    if job.spool_dir is None:
+        return None, io.BytesIO()
+    handle = tempfile.NamedTemporaryFile(dir=job.spool_dir, prefix="result-", delete=False)
+    return handle.name, handle
+
+
+def execute(store, job: Job) -> Outcome:
     options = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    path = None
     try:
         results = store.query(job.query, **options)
-        if isinstance(results, ox.QuerySolutions):
-            kind = SOLUTIONS
-        elif isinstance(results, ox.QueryTriples):
-            kind = GRAPH
-        else:
-            kind = BOOLEAN
+        kind = result_kind(results)
         media_type = job.formats.get(kind)
         if media_type is None:
             return Outcome.error(406, "not acceptable", kind)
         if kind == BOOLEAN:
             return Outcome(200, media_type, write_boolean(bool(results), media_type), kind)
-        items = []
-        for item in results:
-            items.append(item if kind == GRAPH else [item[v] for v in results.variables])
-            if len(items) > job.cap:
-                return Outcome.error(422, cap_message(job.cap), kind)
-        if kind == GRAPH:
-            return Outcome(200, media_type, write_graph(items, media_type, job.prefixes), kind)
-        variables = [v.value for v in results.variables]
-        return Outcome(200, media_type, write_solutions(variables, items, media_type), kind)
+        path, out = _spool(job)
+        with out:
+            if kind == GRAPH:
+                write_graph(capped(results, job.cap), media_type, job.prefixes, out)
+            else:
+                variables = [v.value for v in results.variables]
+                rows = ([row[v] for v in results.variables] for row in results)
+                write_solutions(variables, capped(rows, job.cap), media_type, out)
+            body = b"" if path else out.getvalue()
+        return Outcome(200, media_type, body, kind, path=path)
+    except CapExceeded:
+        _discard(path)
+        return Outcome.error(422, cap_message(job.cap))
     except SyntaxError as exc:
         return Outcome.error(400, f"malformed query: {exc}")
+    except RemoteStoreUnavailable as exc:
+        _discard(path)
+        return Outcome.error(503, str(exc))
     except (OSError, ValueError, RuntimeError) as exc:  # evaluation errors (e.g. a failing SERVICE)
+        _discard(path)
         return Outcome.error(500, f"query evaluation failed: {exc}")
+
+
+def _discard(path: str | None) -> None:
+    if path is not None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def result_kind(results) -> str:
+    if isinstance(results, (ox.QuerySolutions, RemoteSolutions)):
+        return SOLUTIONS
+    if isinstance(results, (ox.QueryTriples, RemoteTriples)):
+        return GRAPH
+    return BOOLEAN
