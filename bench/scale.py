@@ -20,7 +20,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 SEED = PROJECT / "data" / "sources" / "bik-policy-monitor-belgium-2024.txt"
 # ISO 3166 user-assigned codes: never a real country, so a synthetic one cannot pass for one.
 USER_ASSIGNED = ["AA", "ZZ"] + [f"Q{c}" for c in "MNOPQRSTUVWXYZ"] + [f"X{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
-SIZES = {"S": (1, 1), "M": (30, 10), "L": (100, 10)}  # (countries, editions)
+# (countries, editions). A profile maps to about 1,370 triples, so M is about 411k triples and
+# L (every country the generator can name, 20 editions each) about 1.95 million.
+SIZES = {"S": (1, 1), "M": (30, 10), "L": (71, 20)}
 
 
 def countries(n: int) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph
 
 from .errors import BikgraphError
-from .release import Release, current_release
+from .published import Release, current_release
 
 RESULT_FORMATS = {
     "json": pyoxigraph.QueryResultsFormat.JSON, "xml": pyoxigraph.QueryResultsFormat.XML,

@@ -73,7 +73,7 @@ def test_the_web_app_serves_documents_and_sparql_from_the_store(tmp_path, store_
         count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
                            headers={"Accept": "text/csv"})
         assert count.text.split() == ["n", str(release.manifest["triples"])]
-        page = client.get(f"/doc/profile/BE/2024", headers={"Accept": "text/html"})
+        page = client.get("/doc/profile/BE/2024", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "derived" in page.text
         description = client.get("/sparql", headers={"Accept": "text/turtle"}).text
         assert release_graph(base, release.id) + "/metadata" in description

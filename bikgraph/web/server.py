@@ -13,9 +13,8 @@ from pathlib import Path
 
 import uvicorn
 
-from ..release import build_release, current_release
+from ..published import current_release
 from ..settings import Settings
-from .app import create_app
 
 SETTINGS_VARIABLE = "BIKGRAPH_SERVE_SETTINGS"
 UVICORN_OPTIONS = dict(log_level="info", limit_concurrency=256, timeout_keep_alive=5,
@@ -36,15 +35,19 @@ def settings_from_json(text: str) -> Settings:
 
 def app_from_environment():
     """The app of one worker process (uvicorn's factory for --workers)."""
+    from .app import create_app
     return create_app(settings_from_json(os.environ[SETTINGS_VARIABLE]))
 
 
 def serve(settings: Settings) -> int:
     if settings.store_url is None and current_release(settings.releases_dir) is None:
+        from ..release import build_release  # the build machinery only when there is something to build
         build_release(settings)
     if settings.workers <= 1:
+        from .app import create_app
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **UVICORN_OPTIONS)
         return 0
+    # The supervising process imports no web code: only the workers it starts need it.
     os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
     uvicorn.run("bikgraph.web.server:app_from_environment", factory=True, workers=settings.workers,
                 host=settings.host, port=settings.port, **UVICORN_OPTIONS)

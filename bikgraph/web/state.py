@@ -14,7 +14,7 @@ import pyoxigraph
 from ..errors import BikgraphError
 from ..iris import Iris
 from ..mapping import prefixes
-from ..release import Release, current_release, release_by_id
+from ..published import Release, current_release, release_by_id
 from ..remote_store import Publisher, RemoteStore
 from ..settings import Settings
 from .query_pool import QueryPool
