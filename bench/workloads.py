@@ -117,23 +117,28 @@ class Latency:
     note: str = ""
 
 
-def time_query(endpoint: str, query: str, runs: int, budget_s: float) -> Latency:
+def time_query(endpoint: str, query: str, runs: int, budget_s: float, headers: dict | None = None) -> Latency:
     """Median and p95 of sequential runs (after one warm-up); stops early past the time budget."""
     accept = "text/turtle" if query.lstrip().startswith("DESCRIBE") else "application/sparql-results+json"
+    headers = {"Accept": accept, **(headers or {})}
     timings, rows, started = [], None, time.monotonic()
     with httpx.Client(timeout=budget_s) as client:
         for n in range(runs + 1):
             t0 = time.perf_counter()
             try:
-                response = client.post(endpoint, data={"query": query}, headers={"Accept": accept})
+                response = client.post(endpoint, data={"query": query}, headers=headers)
             except httpx.TimeoutException:
                 return Latency(None, None, None, f"over {budget_s:.0f} s")
             elapsed = (time.perf_counter() - t0) * 1000
             if response.status_code != 200:
                 return Latency(None, None, None, f"HTTP {response.status_code}: {response.text[:80]}")
             if n == 0:  # the row count, to check every server answered the same
-                rows = len(response.json()["results"]["bindings"]) if "json" in accept else \
-                    len(list(pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.TURTLE)))
+                try:
+                    rows = len(response.json()["results"]["bindings"]) if "json" in accept else \
+                        len(list(pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.TURTLE)))
+                except (ValueError, SyntaxError, KeyError):
+                    return Latency(None, None, None, "unreadable answer (" +
+                                   response.headers.get("content-type", "no type").split(";")[0] + ")")
                 continue
             timings.append(elapsed)
             if time.monotonic() - started > budget_s and len(timings) >= 3:

@@ -28,6 +28,7 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     federation_allowed: bool = False
     document_cache_bytes: int = 64 * 1024 * 1024  # rendered /doc answers kept in memory per process
+    result_cache_bytes: int = 32 * 1024 * 1024  # SPARQL answers of up to 1 MiB, per process and release
     workers: int = 1  # web server processes
     # None: the embedded pyoxigraph store of each release. A URL: a SPARQL 1.1 store (Graph Store
     # HTTP Protocol) that releases are published into and served from (bikgraph/remote_store.py).

@@ -7,7 +7,7 @@ from rdflib import Graph
 
 from bikgraph.release import build_release
 from bikgraph.settings import Settings
-from bikgraph.web.document_cache import DocumentCache, Entry, request_key
+from bikgraph.web.document_cache import ResponseCache, Entry, request_key
 
 from .conftest import quiet
 from .web_helpers import client_for
@@ -21,7 +21,7 @@ def client(settings, release):
         yield c
 
 
-def cache_of(client) -> DocumentCache:
+def cache_of(client) -> ResponseCache:
     return client.app.state.document_cache
 
 
@@ -107,12 +107,14 @@ def test_request_key(path, query, accept, key):
 
 
 def test_cache_is_bounded_and_least_recently_used_leaves_first():
-    cache = DocumentCache(max_bytes=250, max_entry_bytes=200)
-    entry = lambda n: Entry((), b"x" * n, None)  # noqa: E731
-    cache.put(("r", "a", "ttl"), entry(100))
-    cache.put(("r", "b", "ttl"), entry(100))
+    cache = ResponseCache(max_bytes=250, max_entry_bytes=200)
+    def put(name, n):
+        cache.put(("r", name, "ttl"), Entry((), b"x" * n, None), cost=n)
+
+    put("a", 100)
+    put("b", 100)
     assert cache.get(("r", "a", "ttl")) is not None  # a is now the most recently used
-    cache.put(("r", "c", "ttl"), entry(100))
+    put("c", 100)
     assert cache.get(("r", "b", "ttl")) is None and cache.get(("r", "a", "ttl")) is not None
-    cache.put(("r", "big", "ttl"), entry(201))  # larger than one entry may be
+    put("big", 201)  # larger than one entry may be
     assert cache.get(("r", "big", "ttl")) is None and len(cache) == 2

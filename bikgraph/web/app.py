@@ -24,7 +24,7 @@ from ..errors import BikgraphError
 from ..remote_store import RemoteStoreUnavailable
 from ..settings import Settings
 from . import files, resources, sparql
-from .document_cache import DocumentCache, DocumentCacheMiddleware
+from .document_cache import ResponseCache, DocumentCacheMiddleware
 from .pages import home_page, message_page, render, render_sparql_form
 from .protocol import HttpError, wants_html
 from .state import ReleaseTracker
@@ -56,11 +56,38 @@ def error_response(request: Request, status: int, message: str, headers: dict | 
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
 
+class SecurityHeadersMiddleware:
+    """nosniff on every answer; on pages also a CSP that allows no script (our pages run none, so
+    even markup that escaped escaping could never execute) and no-referrer. Plain ASGI: Starlette's
+    BaseHTTPMiddleware costs several hundred microseconds a request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = [(b"x-content-type-options", b"nosniff")]
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    extra += [(b"content-security-policy", CSP.encode()), (b"referrer-policy", b"no-referrer")]
+                headers += [(name, value) for name, value in extra if name not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class BikgraphApp(FastAPI):
     """FastAPI with the document cache outside everything else, error handling included: a cached
     document costs one dictionary lookup. Its recorded headers already hold what the middleware adds."""
 
-    def __init__(self, cache: DocumentCache, release_id, **options):
+    def __init__(self, cache: ResponseCache, release_id, **options):
         super().__init__(**options)
         self._cache, self._release_id = cache, release_id
 
@@ -79,27 +106,20 @@ def create_app(settings: Settings) -> FastAPI:
         releases.close()
         shutil.rmtree(spool_dir, ignore_errors=True)
 
-    cache = DocumentCache(settings.document_cache_bytes, max_entry_bytes=1024 * 1024)
+    cache = ResponseCache(settings.document_cache_bytes, max_entry_bytes=1024 * 1024)
     app = BikgraphApp(cache, lambda: releases.get().id, title="bikgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The BIK+ Policy Monitor as linked data: SPARQL 1.1, resource documents by "
                               "content negotiation, dumps and their DCAT-AP description.")
     app.state.settings = settings
     app.state.document_cache = cache
+    app.state.result_cache = ResponseCache(settings.result_cache_bytes, max_entry_bytes=1024 * 1024)
     app.state.spool_dir = spool_dir
     app.state.releases = releases
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
                        expose_headers=["ETag", "Link", "Location", "Vary", "Content-Location", "X-Bikgraph-Release"])
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Our pages run no script at all: even escaped-away markup could never execute.
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.exception_handler(HttpError)
     async def http_error(request: Request, exc: HttpError) -> Response:

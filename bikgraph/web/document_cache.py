@@ -31,40 +31,39 @@ class Entry:
     etag: bytes | None
 
 
-class DocumentCache:
-    """A byte-bounded LRU map from request key to Entry; safe to share between threads."""
+class ResponseCache:
+    """A byte-bounded LRU map (answers to documents, SPARQL results); safe to share between threads."""
 
     def __init__(self, max_bytes: int, max_entry_bytes: int):
         self.max_bytes, self.max_entry_bytes = max_bytes, max_entry_bytes
-        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()  # key -> (value, cost)
         self._size = 0
         self._lock = threading.Lock()
         self.release_id: str | None = None
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> Entry | None:
+    def get(self, key: tuple):
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
+            found = self._entries.get(key)
+            if found is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry
+            return found[0]
 
-    def put(self, key: tuple, entry: Entry) -> None:
-        cost = len(entry.body) + sum(len(n) + len(v) for n, v in entry.headers)
+    def put(self, key: tuple, value, cost: int) -> None:
         if cost > self.max_entry_bytes or cost > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old.body)
-            self._entries[key] = entry
-            self._size += len(entry.body)
+                self._size -= old[1]
+            self._entries[key] = (value, cost)
+            self._size += cost
             while self._size > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted.body)
+                _, (_evicted, evicted_cost) = self._entries.popitem(last=False)
+                self._size -= evicted_cost
 
     def switch_release(self, release_id: str) -> None:
         """Forget every entry when the release changes: they describe the old one."""
@@ -108,7 +107,7 @@ def etag_matches(header: bytes, etag: bytes) -> bool:
 class DocumentCacheMiddleware:
     """ASGI middleware: answers cached documents, and records the app's answers to cache them."""
 
-    def __init__(self, app, cache: DocumentCache, release_id: Callable[[], str]):
+    def __init__(self, app, cache: ResponseCache, release_id: Callable[[], str]):
         self.app, self.cache, self.release_id = app, cache, release_id
 
     async def __call__(self, scope, receive, send):
@@ -163,8 +162,9 @@ class DocumentCacheMiddleware:
                     state["chunks"] = []
                 elif not message.get("more_body", False):
                     entry_headers = state["headers"]
-                    self.cache.put(key, Entry(entry_headers, b"".join(state["chunks"]),
-                                              dict(entry_headers).get(b"etag")))
+                    body = b"".join(state["chunks"])
+                    self.cache.put(key, Entry(entry_headers, body, dict(entry_headers).get(b"etag")),
+                                   cost=len(body) + sum(len(n) + len(v) for n, v in entry_headers))
             await send(message)
 
         return recording_send

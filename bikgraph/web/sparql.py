@@ -27,7 +27,7 @@ from .protocol import (
     read_body,
 )
 from .resources import choose_document_format
-from .sparql_exec import BOOLEAN, GRAPH, SOLUTIONS, Job, query_form, uses_service
+from .sparql_exec import BOOLEAN, GRAPH, SOLUTIONS, Job, keywords, query_form, uses_service
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -129,12 +129,12 @@ async def sparql(request: Request) -> Response:
     worker_formats = {k: (HTML_SOURCE[k] if v == "text/html" else v) for k, v in chosen.items()}
     job = Job(query, worker_formats, default_graphs, named_graphs, settings.result_cap, release.prefixes,
               base_iri=str(request.url.replace(query="", fragment="")), spool_dir=app.spool_dir)
-    outcome = await release.pool.run(job)
+    outcome, cache_state = await answer(job, release, app.result_cache, request)
     if outcome.status == 406:
         raise not_acceptable(OFFERS[outcome.kind])
     if outcome.status != 200:
         raise HttpError(outcome.status, outcome.message)
-    headers = {"Vary": "Accept", "X-Bikgraph-Release": release.id}
+    headers = {"Vary": "Accept", "X-Bikgraph-Release": release.id, "X-Bikgraph-Cache": cache_state}
     if chosen[outcome.kind] == "text/html":
         if outcome.path is not None:  # a page shows at most the result cap: read it, then forget it
             outcome = replace(outcome, body=await run_in_threadpool(read_and_remove, outcome.path), path=None)
@@ -143,6 +143,32 @@ async def sparql(request: Request) -> Response:
         return FileResponse(outcome.path, media_type=content_type(outcome.media_type), headers=headers,
                             background=BackgroundTask(os.unlink, outcome.path))
     return Response(outcome.body, media_type=content_type(outcome.media_type), headers=headers)
+
+
+NON_DETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
+
+
+def cacheable(query: str) -> bool:
+    """A release never changes, so a query's answer doesn't either, unless the query asks for the
+    time, randomness, fresh identifiers or another service."""
+    return not NON_DETERMINISTIC.intersection(keywords(query))
+
+
+async def answer(job: Job, release, cache, request: Request):
+    """(outcome, 'hit' | 'miss' | 'bypass'): answers of up to 1 MiB are kept per release;
+    `Cache-Control: no-cache` asks for a fresh evaluation."""
+    if "no-cache" in request.headers.get("cache-control", "").lower() or not cacheable(job.query):
+        return await release.pool.run(job), "bypass"
+    key = (release.id, job.query, job.default_graphs, job.named_graphs, tuple(sorted(job.formats.items())),
+           job.base_iri)
+    cache.switch_release(release.id)
+    outcome = cache.get(key)
+    if outcome is not None:
+        return outcome, "hit"
+    outcome = await release.pool.run(job)
+    if outcome.status == 200 and outcome.path is None:
+        cache.put(key, outcome, cost=len(outcome.body) + len(job.query))
+    return outcome, "miss"
 
 
 def read_and_remove(path: str) -> bytes:

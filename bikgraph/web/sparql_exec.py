@@ -142,30 +142,60 @@ def capped(items, cap: int):
         yield item
 
 
+def _memoized(render):
+    """A term's rendering, computed once per query: answers repeat the same terms many times."""
+    cache: dict = {}
+
+    def rendered(term):
+        text = cache.get(term)
+        if text is None:
+            if len(cache) > 100_000:  # bounded, whatever the answer's size
+                cache.clear()
+            text = cache[term] = render(term)
+        return text
+    return rendered
+
+
+def _batches(lines, size: int = 1000):
+    """Lines grouped for fewer, larger writes."""
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def write_solutions(variables: list[str], rows, media_type: str, out: BinaryIO) -> None:
-    """Write solutions row by row as they come: memory stays flat however many there are."""
+    """Write solutions as they come, in batches: memory stays flat however many there are."""
     if media_type in ("application/sparql-results+json", "application/json"):
+        term = _memoized(lambda t: json.dumps(_json_term(t), ensure_ascii=False))
+        names = [json.dumps(v) + ":" for v in variables]
         out.write(b'{"head": {"vars": ' + json.dumps(variables).encode() + b'}, "results": {"bindings": [')
-        for n, row in enumerate(rows):
-            binding = {v: _json_term(t) for v, t in zip(variables, row) if t is not None}
-            out.write((b",\n" if n else b"\n") + json.dumps(binding, ensure_ascii=False).encode("utf-8"))
+        lines = ("{" + ",".join(n + term(t) for n, t in zip(names, row) if t is not None) + "}" for row in rows)
+        for n, batch in enumerate(_batches(lines)):
+            out.write(((",\n" if n else "\n") + ",\n".join(batch)).encode("utf-8"))
         out.write(b"\n]}}\n")
     elif media_type == "application/sparql-results+xml":
+        term = _memoized(_xml_term)
+        names = [f"<binding name={quoteattr(v)}>" for v in variables]
         out.write(('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>' +
                    "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>\n<results>\n").encode())
-        for row in rows:
-            out.write(("<result>" + "".join(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                                            for v, t in zip(variables, row) if t is not None)
-                       + "</result>\n").encode("utf-8"))
+        lines = ("<result>" + "".join(n + term(t) + "</binding>" for n, t in zip(names, row) if t is not None)
+                 + "</result>\n" for row in rows)
+        for batch in _batches(lines):
+            out.write("".join(batch).encode("utf-8"))
         out.write(b"</results>\n</sparql>\n")
-    elif media_type == "text/csv":
-        out.write((",".join(variables) + "\r\n").encode("utf-8"))
-        for row in rows:
-            out.write((",".join(_csv_field(t) for t in row) + "\r\n").encode("utf-8"))
-    elif media_type == "text/tab-separated-values":
-        out.write(("\t".join("?" + v for v in variables) + "\n").encode("utf-8"))
-        for row in rows:
-            out.write(("\t".join("" if t is None else str(t) for t in row) + "\n").encode("utf-8"))
+    elif media_type in ("text/csv", "text/tab-separated-values"):
+        csv = media_type == "text/csv"
+        term = _memoized(_csv_field if csv else str)
+        separator, end = ("," , "\r\n") if csv else ("\t", "\n")
+        out.write(((",".join(variables) if csv else "\t".join("?" + v for v in variables)) + end).encode("utf-8"))
+        lines = (separator.join("" if t is None else term(t) for t in row) + end for row in rows)
+        for batch in _batches(lines):
+            out.write("".join(batch).encode("utf-8"))
     else:
         raise ValueError(f"no solutions writer for {media_type}")
 
@@ -196,12 +226,40 @@ def cap_message(cap: int) -> str:
             f"add LIMIT {cap} (and OFFSET to page), or narrow the query")
 
 
-def _spool(job: Job):
-    """Where results are written: a file the web process streams and deletes, or memory."""
-    if job.spool_dir is None:
-        return None, io.BytesIO()
-    handle = tempfile.NamedTemporaryFile(dir=job.spool_dir, prefix="result-", delete=False)
-    return handle.name, handle
+class SpillBuffer:
+    """Results in memory up to `limit` bytes, then in a file of `directory`: small answers skip
+    the disk, large ones never sit in memory (the web process streams the file)."""
+
+    def __init__(self, directory: str | None, limit: int = 1 << 20):
+        self.directory, self.limit = directory, limit
+        self._memory, self._file = io.BytesIO(), None
+
+    @property
+    def path(self) -> str | None:
+        return None if self._file is None else self._file.name
+
+    def write(self, data) -> int:
+        if self._file is None and self.directory is not None and self._memory.tell() + len(data) > self.limit:
+            self._file = tempfile.NamedTemporaryFile(dir=self.directory, prefix="result-", delete=False)
+            self._file.write(self._memory.getvalue())
+            self._memory = io.BytesIO()
+        return (self._file or self._memory).write(data)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def getvalue(self) -> bytes:
+        return self._memory.getvalue()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def discard(self) -> None:
+        self.close()
+        if self.path is not None:
+            _discard(self.path)
 
 
 def execute(store, job: Job) -> Outcome:
@@ -210,7 +268,7 @@ def execute(store, job: Job) -> Outcome:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    path = None
+    out = SpillBuffer(job.spool_dir)
     try:
         results = store.query(job.query, **options)
         kind = result_kind(results)
@@ -219,26 +277,25 @@ def execute(store, job: Job) -> Outcome:
             return Outcome.error(406, "not acceptable", kind)
         if kind == BOOLEAN:
             return Outcome(200, media_type, write_boolean(bool(results), media_type), kind)
-        path, out = _spool(job)
-        with out:
-            if kind == GRAPH:
-                write_graph(capped(results, job.cap), media_type, job.prefixes, out)
-            else:
-                variables = [v.value for v in results.variables]
-                rows = ([row[v] for v in results.variables] for row in results)
-                write_solutions(variables, capped(rows, job.cap), media_type, out)
-            body = b"" if path else out.getvalue()
-        return Outcome(200, media_type, body, kind, path=path)
+        if kind == GRAPH:
+            write_graph(capped(results, job.cap), media_type, job.prefixes, out)
+        else:
+            variables = [v.value for v in results.variables]
+            rows = (tuple(row) for row in results)  # in the order of results.variables
+            write_solutions(variables, capped(rows, job.cap), media_type, out)
+        out.close()
+        return Outcome(200, media_type, out.getvalue(), kind, path=out.path)
     except CapExceeded:
-        _discard(path)
+        out.discard()
         return Outcome.error(422, cap_message(job.cap))
     except SyntaxError as exc:
+        out.discard()
         return Outcome.error(400, f"malformed query: {exc}")
     except RemoteStoreUnavailable as exc:
-        _discard(path)
+        out.discard()
         return Outcome.error(503, str(exc))
     except (OSError, ValueError, RuntimeError) as exc:  # evaluation errors (e.g. a failing SERVICE)
-        _discard(path)
+        out.discard()
         return Outcome.error(500, f"query evaluation failed: {exc}")
 
 
