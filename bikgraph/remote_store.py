@@ -29,6 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import BikgraphError
+from .sparql_text import GRAPH, query_form
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -125,12 +126,15 @@ class RemoteStore:
         # Relative IRIs resolve against the endpoint's URL, as in the embedded store. Only then is a
         # BASE added: it would shift the line numbers of the store's syntax errors.
         text = f"BASE <{base_iri}> " + query if base_iri and RELATIVE_IRI.search(query) else query
+        # A store may answer DESCRIBE or CONSTRUCT with solutions if it may (Virtuoso does): ask
+        # for triples only when the query makes triples.
+        accept = NTRIPLES if query_form(query) == GRAPH else f"{RESULTS_JSON}, {NTRIPLES};q=0.9"
         fields = [("query", text)] + [("default-graph-uri", g) for g in defaults] + \
                  [("named-graph-uri", g) for g in named]
         try:
             response = _request(self.endpoints.query, self.timeout, method="POST",
                                 data=urllib.parse.urlencode(fields).encode("utf-8"),
-                                headers={"Content-Type": FORM, "Accept": f"{RESULTS_JSON}, {NTRIPLES};q=0.9"})
+                                headers={"Content-Type": FORM, "Accept": accept})
         except RemoteStoreError as exc:  # the store could not parse or evaluate it: the user's query
             raise SyntaxError(str(exc)) from None
         media_type = response.headers.get_content_type()
@@ -228,14 +232,21 @@ class Publisher:
             f"SELECT ?g WHERE {{ GRAPH <{pointer}> {{ ?g <{self.terms}releaseId> ?id }} }}")]
 
     def switch(self, release_id: str, graph: str, metadata: str) -> None:
-        """Make `graph` current in one update: readers see the old pointer or the new one."""
+        """Make `graph` current in one update: readers see the old pointer or the new one. Then read
+        the pointer back: a store may answer 200 to an update it did not apply."""
         pointer, t = pointer_graph(self.base), self.terms
+        # WITH rather than GRAPH in the templates: Virtuoso 7.2 inserts nothing for the latter
+        # when the WHERE clause is only an OPTIONAL.
         self.update(f"""
-            DELETE {{ GRAPH <{pointer}> {{ <{pointer}> <{t}currentRelease> ?old }} }}
-            INSERT {{ GRAPH <{pointer}> {{ <{pointer}> <{t}currentRelease> <{graph}> .
-                                         <{graph}> <{t}releaseId> {json.dumps(release_id)} ;
-                                                   <{t}metadataGraph> <{metadata}> }} }}
-            WHERE {{ OPTIONAL {{ GRAPH <{pointer}> {{ <{pointer}> <{t}currentRelease> ?old }} }} }}""")
+            WITH <{pointer}>
+            DELETE {{ <{pointer}> <{t}currentRelease> ?old }}
+            INSERT {{ <{pointer}> <{t}currentRelease> <{graph}> .
+                     <{graph}> <{t}releaseId> {json.dumps(release_id)} ; <{t}metadataGraph> <{metadata}> }}
+            WHERE {{ OPTIONAL {{ <{pointer}> <{t}currentRelease> ?old }} }}""")
+        current = self.current()
+        if current is None or current["id"] != release_id:
+            raise RemoteStoreError(f"the store accepted the switch to release {release_id} but names "
+                                   f"{current['id'] if current else 'no release'} as current")
 
     def forget(self, graph: str) -> None:
         """Drop a release's graphs and its entry in the pointer graph."""
@@ -255,17 +266,25 @@ class Publisher:
             if stored != expected_triples:
                 raise RemoteStoreError(f"the store holds {stored} triples of release {release_id}, "
                                        f"{expected_triples} were sent")
+            previous = [g for g in self.releases() if g != graph]
+            self.switch(release_id, graph, metadata_graph)
         except BikgraphError:
-            for name in (graph, metadata_graph):  # best effort: the pointer never named them
-                try:
-                    self.drop_graph(name)
-                except BikgraphError:
-                    pass
+            self._drop_unless_current(release_id, (graph, metadata_graph))
             raise
-        previous = [g for g in self.releases() if g != graph]
-        self.switch(release_id, graph, metadata_graph)
         for old in sorted(previous)[:max(0, len(previous) - (keep - 1))]:
             self.forget(old)
+
+
+    def _drop_unless_current(self, release_id: str, graphs: tuple[str, ...]) -> None:
+        """Best-effort cleanup after a failed publish, never of graphs the pointer names."""
+        try:
+            current = self.current()
+            if current is not None and current["id"] == release_id:
+                return
+            for name in graphs:
+                self.drop_graph(name)
+        except BikgraphError:
+            pass
 
 
 def current_release_query(base: str) -> str:

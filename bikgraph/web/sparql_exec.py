@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -19,11 +18,11 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..remote_store import RemoteSolutions, RemoteStoreUnavailable, RemoteTriples
+from ..sparql_text import BOOLEAN, GRAPH, SOLUTIONS, keywords, query_form, uses_service  # noqa: F401
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 
 RDF_WRITERS = {
     "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -56,37 +55,6 @@ class Outcome:
     @classmethod
     def error(cls, status: int, message: str, kind: str | None = None) -> "Outcome":
         return cls(status, "text/plain; charset=utf-8", message.encode("utf-8"), kind, message)
-
-
-# ---------------------------------------------------------------- query form, without running it
-
-# Comments, IRIs, strings, variables and prefixed names are matched so they can be skipped.
-_LONG_STRINGS = r'"""(?:[^"\\]|\\.|"(?!""))*"""' + "|" + r"'''(?:[^'\\]|\\.|'(?!''))*'''"
-_COMMENT_OR_TOKEN = re.compile(_LONG_STRINGS + r"""|#[^\n]*|<[^>\s]*>|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[?$]\w+"""
-                               r"""|[A-Za-z_][\w.-]*:[\w.:%-]*|:[\w.:%-]*|[A-Za-z_]+""")
-_FORMS = {"SELECT": SOLUTIONS, "ASK": BOOLEAN, "CONSTRUCT": GRAPH, "DESCRIBE": GRAPH}
-_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-
-
-def keywords(query: str) -> list[str]:
-    """Upper-cased bare words of the query, skipping comments, IRIs and string literals."""
-    return [t.upper() for t in _COMMENT_OR_TOKEN.findall(query) if (t[0].isalpha() or t[0] == "_") and ":" not in t]
-
-
-def query_form(query: str) -> str | None:
-    """'solutions', 'boolean', 'graph', 'update', or None when it cannot tell (the parser will)."""
-    for word in keywords(query):
-        if word in _FORMS:
-            return _FORMS[word]
-        if word in _UPDATES:
-            return "update"
-        if word not in ("PREFIX", "BASE"):
-            return None
-    return None
-
-
-def uses_service(query: str) -> bool:
-    return "SERVICE" in keywords(query)
 
 
 # ---------------------------------------------------------------- results writers
