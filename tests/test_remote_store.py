@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -171,3 +174,61 @@ def test_endpoint_layouts(url, expected):
     endpoints = Endpoints.for_url(url)
     assert (endpoints.query, endpoints.update, endpoints.graph_store) == expected
     assert urllib.parse.urlsplit(endpoints.query).scheme == "http"
+
+
+class ForgetfulProxy:
+    """Forwards to a real store but answers 204 to SPARQL updates without passing them on: what
+    Virtuoso 7.2 did with one form of DELETE/INSERT."""
+
+    def __init__(self, target: str):
+        target_url = target
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == "POST" and self.path.startswith("/update"):
+                    self.send_response(204)
+                    self.end_headers()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
+                request = urllib.request.Request(target_url + self.path, data=body, method=self.command,
+                                                 headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        status, payload, kind = response.status, response.read(), response.headers["Content-Type"]
+                except urllib.error.HTTPError as exc:
+                    status, payload, kind = exc.code, exc.read(), exc.headers.get("Content-Type", "text/plain")
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "text/plain")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_switch_the_store_acknowledges_but_does_not_apply_fails_the_publish(tmp_path, store_url):
+    base = own_base()
+    old = build_release(settings_for(tmp_path, store_url, base), progress=quiet)
+    proxy = ForgetfulProxy(store_url)
+    try:
+        with pytest.raises(BikgraphError, match="names .* as current"):
+            build_release(settings_for(tmp_path, proxy.url, base), progress=quiet)
+    finally:
+        proxy.close()
+    publisher = Publisher(store_url, base)
+    assert publisher.current()["id"] == old.id
+    assert current_release(tmp_path / "releases").id == old.id
+    assert sorted(publisher.releases()) == [release_graph(base, old.id)]
