@@ -356,6 +356,17 @@ class _Mapper:
         self.add(iri, SKOS.note, _en(rating.note))
 
 
+def check_unique_profiles(profiles: list[tuple[Profile, SourceInfo, list[Rating]]]) -> None:
+    """One profile per country and edition (a release mapped in chunks checks all of them first)."""
+    seen = set()
+    for profile, _source, _ratings in profiles:
+        key = (profile.country, profile.edition)
+        if key in seen:
+            raise SourceError(profile.source, profile.country_line,
+                              f"a second profile for {profile.country} {profile.edition}")
+        seen.add(key)
+
+
 def map_release(profiles: list[tuple[Profile, SourceInfo, list[Rating]]], rules: list[Rule],
                 structure: MonitorStructure, reference: Reference, iris: Iris) -> Graph:
     """The data graph of a release (without the ontology, which the caller adds)."""
@@ -364,13 +375,8 @@ def map_release(profiles: list[tuple[Profile, SourceInfo, list[Rating]]], rules:
         graph.bind(prefix, namespace)
     mapper = _Mapper(graph, iris, structure, reference)
     mapper.map_reference()
-    seen = set()
+    check_unique_profiles(profiles)
     for profile, source, ratings in profiles:
-        key = (profile.country, profile.edition)
-        if key in seen:
-            raise SourceError(profile.source, profile.country_line,
-                              f"a second profile for {profile.country} {profile.edition}")
-        seen.add(key)
         mapper.map_profile(profile, source, ratings, rules)
     mapper.map_designations(mapper.findings)
     return graph

@@ -46,7 +46,7 @@ from .codebook import load_codebook, rate_profile
 from .errors import BikgraphError, SourceError, ValidationFailed
 from .iris import Iris, rebase
 from .jsonld import write_compacted
-from .mapping import SourceInfo, map_release, prefixes
+from .mapping import SourceInfo, check_unique_profiles, map_release, prefixes
 from .profile import decode_source, parse_profile
 from .published import Release, current_release, release_by_id  # noqa: F401 (the release API in one place)
 from .remote_store import Publisher
@@ -143,16 +143,6 @@ def merge_reports(outcomes: list[ChunkOutcome]) -> Report:
         graph.parse(data=outcome.report_ntriples, format="nt")
     failing = [o.report_text for o in outcomes if not o.conforms]
     return Report(not failing, results, graph, "\n".join(failing) if failing else outcomes[0].report_text)
-
-
-def check_unique_profiles(profiles: list) -> None:
-    seen = set()
-    for profile, _source, _ratings in profiles:
-        key = (profile.country, profile.edition)
-        if key in seen:
-            raise SourceError(profile.source, profile.country_line,
-                              f"a second profile for {profile.country} {profile.edition}")
-        seen.add(key)
 
 
 def build_graph(settings: Settings, steps: _Steps) -> tuple[list[bytes], object, Report, dict[str, bytes]]:
