@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import BikgraphError, SourceError, ValidationFailed
@@ -73,12 +74,10 @@ def cmd_query(args) -> int:
 
 def cmd_serve(args) -> int:
     from .web.server import serve
-    settings = Settings(base=args.base, releases_dir=Path(args.out).resolve(), host=args.host, port=args.port,
-                        project_dir=Path(args.project).resolve(),
-                        query_timeout_s=args.query_timeout, result_cap=args.result_cap,
-                        max_request_bytes=args.max_request_bytes, query_workers=args.query_workers,
-                        federation_allowed=args.allow_federation, workers=args.workers,
-                        store_url=args.store, document_cache_bytes=args.document_cache_mb * 1024 * 1024)
+    settings = replace(_settings(args), host=args.host, port=args.port, query_timeout_s=args.query_timeout,
+                       result_cap=args.result_cap, max_request_bytes=args.max_request_bytes,
+                       query_workers=args.query_workers, federation_allowed=args.allow_federation,
+                       workers=args.workers, document_cache_bytes=args.document_cache_mb * 1024 * 1024)
     return serve(settings)
 
 

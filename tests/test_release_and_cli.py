@@ -230,3 +230,34 @@ def test_chunks_validated_in_parallel_give_the_same_release_as_one_pass(tmp_path
     assert sum(1 for line in lines if line.endswith("22-rdf-syntax-ns#type> <https://data.example.eu/bik/def/Rating> .")) == 12 * 40
     assert sum(1 for line in lines if line.startswith("<https://data.example.eu/bik/id/org/bipt> ")
                and "22-rdf-syntax-ns#type" in line) == 1
+
+
+def test_build_into_an_unreachable_store_publishes_nothing(tmp_path, capsys):
+    out = tmp_path / "releases"
+    assert main(["--out", str(out), "--store", "http://127.0.0.1:1", "build"]) == 1
+    err = capsys.readouterr().err
+    assert "unreachable" in err and "Nothing was switched" in err and "Traceback" not in err
+    assert current_release(out) is None
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_build_from_another_project_folder(tmp_path, capsys):
+    """--project: a folder with its own ontology/, shapes/ and data/ (the benchmark's workspaces)."""
+    project = tmp_path / "project"
+    for part in ("ontology", "shapes"):
+        shutil.copytree(PROJECT_DIR / part, project / part)
+    shutil.copytree(PROJECT_DIR / "data" / "reference", project / "data" / "reference")
+    shutil.copy(PROJECT_DIR / "data" / "codebook.csv", project / "data" / "codebook.csv")
+    (project / "data" / "sources").mkdir()
+    write(project / "data" / "sources" / "austria-2023.txt", variants.as_country(variants.seed_text(), "Austria", 2023))
+    out = tmp_path / "releases"
+    assert main(["--project", str(project), "--out", str(out), "build"]) == 0
+    assert [s["name"] for s in current_release(out).manifest["sources"]] == ["austria-2023.txt"]
+
+
+def test_settings_reach_every_worker_process_unchanged(tmp_path):
+    """serve --workers N hands the settings to each uvicorn worker through the environment."""
+    from bikgraph.web.server import settings_from_json, settings_to_json
+    settings = Settings(base="https://kids.example.org/monitor/", releases_dir=tmp_path / "r", workers=3,
+                        sources=(tmp_path / "a.txt",), store_url="http://127.0.0.1:7878", query_timeout_s=2.5)
+    assert settings_from_json(settings_to_json(settings)) == settings

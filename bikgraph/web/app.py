@@ -107,9 +107,10 @@ def create_app(settings: Settings) -> FastAPI:
         shutil.rmtree(spool_dir, ignore_errors=True)
 
     cache = ResponseCache(settings.document_cache_bytes, max_entry_bytes=1024 * 1024)
-    app = BikgraphApp(cache, lambda: releases.get().id, title="bikgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="The BIK+ Policy Monitor as linked data: SPARQL 1.1, resource documents by "
-                              "content negotiation, dumps and their DCAT-AP description.")
+    app = BikgraphApp(cache, lambda: releases.get().id, title="bikgraph", version=__version__, lifespan=lifespan,
+                      docs_url=None, redoc_url=None,
+                      description="The BIK+ Policy Monitor as linked data: SPARQL 1.1, resource documents by "
+                                  "content negotiation, dumps and their DCAT-AP description.")
     app.state.settings = settings
     app.state.document_cache = cache
     app.state.result_cache = ResponseCache(settings.result_cache_bytes, max_entry_bytes=1024 * 1024)
@@ -117,7 +118,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.releases = releases
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match"], max_age=86400,
-                       expose_headers=["ETag", "Link", "Location", "Vary", "Content-Location", "X-Bikgraph-Release"])
+                       expose_headers=["ETag", "Link", "Location", "Vary", "Content-Location", "X-Bikgraph-Release",
+                                       "X-Bikgraph-Cache"])
 
     app.add_middleware(SecurityHeadersMiddleware)
 
@@ -147,7 +149,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def server_fault(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal server error: the problem was logged")
-
 
     app.include_router(sparql.router)
     app.include_router(resources.router)
