@@ -5,51 +5,25 @@ Chromium (Debian's `chromium`, installed by scripts/test)."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from rdflib import Graph
 
+from .server_process import served
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     releases = tmp_path_factory.mktemp("served") / "releases"
-    port = free_port()
-    log = (releases.parent / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "bikgraph.cli", "--out", str(releases), "serve",
-                                "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("server exited: " + (releases.parent / "server.log").read_text())
-        try:
-            if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        raise AssertionError("server did not come up: " + (releases.parent / "server.log").read_text())
-    yield url, releases
-    process.terminate()
-    process.wait(20)
-    log.close()
+    with served(releases) as (url, _process):
+        yield url, releases
 
 
 def test_serve_built_a_release_first(server):
@@ -116,3 +90,16 @@ def test_sparql_page_in_chromium(server, tmp_path):
                                         "SELECT ?r WHERE { ?r a bik:Rating } ORDER BY ?r LIMIT 3"})
     results = browse(f"{url}/sparql?{query}", tmp_path, "sparql.png")
     assert "3 result(s)" in results and "rating/BE/2024" in results
+
+
+def test_several_worker_processes_serve_one_release(server):
+    """serve --workers 2: uvicorn starts each worker from the settings handed over in the environment."""
+    _, releases = server
+    with served(releases, "--workers", "2") as (url, process):
+        etags = {httpx.get(url + "/doc/org/bipt.ttl").headers["etag"] for _ in range(6)}
+        assert len(etags) == 1
+        count = httpx.get(url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                          headers={"Accept": "text/csv"})
+        assert count.status_code == 200 and int(count.text.split()[1]) > 3000
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(children) >= 2  # the two web workers (and uvicorn's multiprocessing helper)

@@ -9,15 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 import threading
 import time
 
 import httpx
 import pytest
 
-from .store_process import free_port
+from .server_process import served
 
 L_TRIPLES = 2_000_000
 MiB = 1024 * 1024
@@ -59,26 +57,8 @@ def server(tmp_path_factory, release):
         if entry["name"] == "bikgraph.nt":
             entry.update(size=size, sha256=sha256)
     manifest_path.write_text(json.dumps(manifest))
-    port = free_port()
-    log = (releases.parent / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "bikgraph.cli", "--out", str(releases), "serve", "--port",
-                                str(port), "--result-cap", "1000000"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise AssertionError("server did not come up: " + (releases.parent / "server.log").read_text())
-        time.sleep(0.2)
-    yield url, process.pid, size, sha256
-    process.terminate()
-    process.wait(20)
-    log.close()
+    with served(releases, "--result-cap", "1000000", startup_s=60) as (url, process):
+        yield url, process.pid, size, sha256
 
 
 def download_watching_memory(url: str, pid: int, **request) -> tuple[int, str, int, int]:
