@@ -342,9 +342,9 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
             with steps.step("loading the store and writing the dumps from it"):
                 store = load_store(tmp / "store", chunks)
                 del chunks
-                triples = len(store)
                 dumps = write_dumps(store, tmp / "dumps", iris)
                 stats = catalog.store_statistics(store)
+                triples = stats["triples"]
                 nt_digest = next(d.sha256 for d in dumps if d.name == f"{DUMP_NAME}.nt")
                 release_id = unique_release_id(releases_dir, created, nt_digest)
                 _write(tmp / "context.jsonld", json.dumps(jsonld_context(iris), indent=2).encode())
@@ -374,8 +374,9 @@ def build_release(settings: Settings, progress: Progress = stderr_progress) -> R
                            "size": d.size, "sha256": d.sha256} for d in dumps],
             }
             _write(tmp / "release.json", json.dumps(manifest, indent=2).encode())
-            sums = [f"{_sha256_file(p)}  {p.relative_to(tmp)}\n" for p in sorted(tmp.rglob("*"))
-                    if p.is_file() and "store" not in p.relative_to(tmp).parts]
+            known = {Path("dumps") / d.name: d.sha256 for d in dumps}  # the dumps were hashed as they were written
+            sums = [f"{known.get(p.relative_to(tmp)) or _sha256_file(p)}  {p.relative_to(tmp)}\n"
+                    for p in sorted(tmp.rglob("*")) if p.is_file() and "store" not in p.relative_to(tmp).parts]
             _write(tmp / "SHA256SUMS", "".join(sums).encode())
             final = releases_dir / release_id  # free: ids are unique and builds hold the lock
             os.rename(tmp, final)

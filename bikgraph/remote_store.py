@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from .errors import BikgraphError
 from .sparql_text import GRAPH, query_form
+from .store import solution_rows
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -214,9 +215,7 @@ class Publisher:
                             data=urllib.parse.urlencode({"query": text}).encode("utf-8"),
                             headers={"Content-Type": FORM, "Accept": RESULTS_JSON})
         with response:
-            results = ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON)
-            names = [v.value for v in results.variables]
-            return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
+            return solution_rows(ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON))
 
     def count(self, graph: str) -> int:
         return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])

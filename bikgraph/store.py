@@ -31,7 +31,11 @@ def open_current_store(releases_dir: Path) -> tuple[pyoxigraph.Store, Release]:
 
 def select(store: pyoxigraph.Store, query: str) -> list[dict]:
     """Run a SELECT; each row as {variable: value string, or None when unbound}."""
-    results = store.query(query)
+    return solution_rows(store.query(query))
+
+
+def solution_rows(results) -> list[dict]:
+    """SELECT solutions (from a store or parsed from a response) as {variable: value or None} rows."""
     names = [v.value for v in results.variables]
     return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in results]
 

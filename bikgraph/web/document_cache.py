@@ -17,6 +17,7 @@ from typing import Callable
 
 from . import documents
 from .conneg import AcceptError, negotiate
+from .resources import etag_matches
 
 DOC_PREFIX = "/doc/"
 EXTENSIONS = frozenset(f.extension for f in documents.DOCUMENT_FORMATS if f.extension)
@@ -99,11 +100,6 @@ def request_key(path: str, query_string: bytes, accept: str | None) -> tuple | N
     return None if fmt is None else (rest, fmt)
 
 
-def etag_matches(header: bytes, etag: bytes) -> bool:
-    opaque = etag.removeprefix(b"W/")
-    return header.strip() == b"*" or any(c.strip().removeprefix(b"W/") == opaque for c in header.split(b","))
-
-
 class DocumentCacheMiddleware:
     """ASGI middleware: answers cached documents, and records the app's answers to cache them."""
 
@@ -137,7 +133,8 @@ class DocumentCacheMiddleware:
 
     @staticmethod
     async def _answer(entry: Entry, method: str, if_none_match: bytes | None, send) -> None:
-        if if_none_match is not None and entry.etag is not None and etag_matches(if_none_match, entry.etag):
+        if if_none_match is not None and entry.etag is not None and \
+                etag_matches(if_none_match.decode("latin-1"), entry.etag.decode("latin-1")):
             await send({"type": "http.response.start", "status": 304,
                         "headers": [h for h in entry.headers if h[0] not in NOT_CACHED_HEADERS]})
             await send({"type": "http.response.body", "body": b""})

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
 
+from ..sparql_text import BOOLEAN, GRAPH, SOLUTIONS, keywords, query_form, uses_service
 from . import documents
 from .conneg import AcceptError, parse_media_type
 from .pages import render_sparql_form, sparql_page
@@ -27,7 +28,7 @@ from .protocol import (
     read_body,
 )
 from .resources import choose_document_format
-from .sparql_exec import BOOLEAN, GRAPH, SOLUTIONS, Job, keywords, query_form, uses_service
+from .sparql_exec import Job
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")

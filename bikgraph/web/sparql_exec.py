@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..remote_store import RemoteSolutions, RemoteStoreUnavailable, RemoteTriples
-from ..sparql_text import BOOLEAN, GRAPH, SOLUTIONS, keywords, query_form, uses_service  # noqa: F401
+from ..sparql_text import BOOLEAN, GRAPH, SOLUTIONS
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
